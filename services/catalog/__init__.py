@@ -1,0 +1,1 @@
+"""Catalog: stories, methods, tools and good practices, and the taxonomy that tags them."""

@@ -1,0 +1,1 @@
+"""The gateway: the one address frontends and partner systems know; owns identity."""

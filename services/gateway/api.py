@@ -1,0 +1,143 @@
+"""Identity routes: token, users, API keys. Thin: parse, call the service, return."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from services.gateway import schemas, service
+from shared.auth import AdminPrincipal, CurrentPrincipal, issue_token
+from shared.db import ReadConnection, Session
+from shared.etag import IfMatch, conditional_get
+from shared.idempotency import REPLAY_HEADER, Idempotency
+from shared.problems import problem_responses
+from shared.settings import Settings
+
+router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.post(
+    "/token",
+    summary="Exchange email and password for a bearer token (OAuth2 password grant)",
+    responses=problem_responses(401, 422),
+)
+async def token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    connection: ReadConnection,
+) -> schemas.Token:
+    principal = await service.authenticate(connection, form.username, form.password)
+    settings = _settings(request)
+    return schemas.Token(
+        access_token=issue_token(principal, settings), expires_in=settings.token_ttl_seconds
+    )
+
+
+@router.get("/me", summary="Who the bearer token belongs to", responses=problem_responses(401))
+async def me(principal: CurrentPrincipal) -> schemas.Me:
+    return schemas.Me.model_validate(principal.model_dump())
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=schemas.User,
+    summary="Create a user with a role (admin only)",
+    responses=problem_responses(401, 403, 409, 422, 503),
+)
+async def create_user(
+    request: Request,
+    new: schemas.NewUser,
+    _: AdminPrincipal,
+    session: Session,
+    idempotency: Idempotency,
+) -> Response:
+    async def create() -> schemas.User:
+        if new.city is not None:
+            await service.check_city(request.app.state.peers["transfer"], new.city)
+        password_hash = await service.hash_password(new.password.get_secret_value())
+        return await service.create_user(session, new, password_hash=password_hash)
+
+    return await idempotency.run(create)
+
+
+@router.post(
+    "/api-keys",
+    status_code=201,
+    response_model=schemas.ApiKeyCreated,
+    summary="Create an API key for a partner city's system (admin only; shown once)",
+    responses=problem_responses(401, 403, 409, 422, 503),
+)
+async def create_api_key(
+    request: Request,
+    new: schemas.NewApiKey,
+    admin: AdminPrincipal,
+    session: Session,
+    idempotency: Idempotency,
+) -> Response:
+    settings = _settings(request)
+    if (previous := await idempotency.previous()) is not None:
+        # The key itself is never stored: derive it again for the retry.
+        stored = schemas.ApiKey.model_validate_json(bytes(previous.body))
+        created = schemas.ApiKeyCreated(
+            **stored.model_dump(), key=service.api_key_text(settings, stored.id)
+        )
+        return _created(created, replayed=True)
+    await service.check_city(request.app.state.peers["transfer"], new.city)
+    created = await service.create_api_key(session, settings, new, admin.subject)
+    without_key = schemas.ApiKey.model_validate(created.model_dump())
+    await idempotency.remember(201, without_key.model_dump_json().encode(), {})
+    return _created(created, replayed=False)
+
+
+def _created(created: schemas.ApiKeyCreated, *, replayed: bool) -> Response:
+    headers = {REPLAY_HEADER: "true"} if replayed else {}
+    return Response(
+        created.model_dump_json(), status_code=201, media_type="application/json", headers=headers
+    )
+
+
+@router.get(
+    "/api-keys",
+    summary="All API keys, live and revoked (admin only)",
+    responses=problem_responses(401, 403),
+)
+async def list_api_keys(_: AdminPrincipal, connection: ReadConnection) -> list[schemas.ApiKey]:
+    return await service.list_api_keys(connection)
+
+
+@router.get(
+    "/api-keys/{key_id}",
+    summary="One API key (admin only)",
+    response_model=schemas.ApiKey,
+    responses={**problem_responses(401, 403, 404), 304: {"description": "Not modified"}},
+)
+async def get_api_key(
+    key_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    _: AdminPrincipal,
+    connection: ReadConnection,
+) -> schemas.ApiKey | Response:
+    return conditional_get(request, response, await service.get_api_key(connection, key_id))
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    status_code=204,
+    summary="Revoke an API key at once (admin only)",
+    responses=problem_responses(401, 403, 404, 412, 428),
+)
+async def revoke_api_key(
+    key_id: uuid.UUID, if_match: IfMatch, _: AdminPrincipal, session: Session
+) -> Response:
+    await service.revoke_api_key(session, key_id, if_match)
+    return Response(status_code=204)

@@ -1,0 +1,77 @@
+"""The gateway's app factory: identity routes, the proxy, the merged OpenAPI and `/docs`."""
+
+from __future__ import annotations
+
+import httpx
+import structlog
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from services.gateway import proxy, service
+from services.gateway.api import router as identity_router
+from services.gateway.credentials import ApiKeyExchangeMiddleware
+from services.gateway.models import SCHEMA
+from services.gateway.openapi import MergedOpenAPI
+from shared.app import NotReady, create_service_app
+from shared.db import Database
+from shared.settings import SERVICE_NAMES, Settings
+
+log = structlog.get_logger("magnet.gateway")
+
+
+async def _upstreams_ready(app: FastAPI) -> dict[str, str]:
+    report: dict[str, str] = {}
+    for name in SERVICE_NAMES:
+        client: httpx.AsyncClient = app.state.peers[name]
+        try:
+            response = await client.get("/readyz", timeout=1.0)
+            report[name] = "ok" if response.status_code == 200 else f"status {response.status_code}"
+        except httpx.HTTPError as exc:
+            report[name] = type(exc).__name__
+    not_ready = {name: state for name, state in report.items() if state != "ok"}
+    if not_ready:
+        raise NotReady(report)
+    return report
+
+
+async def _create_first_admin(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    if not (settings.admin_email and settings.admin_password):
+        return
+    database: Database = app.state.database
+    async with database.sessionmaker() as session, session.begin():
+        created = await service.ensure_admin(
+            session, settings.admin_email, settings.admin_password.get_secret_value()
+        )
+    if created:
+        log.info("first admin created", email=settings.admin_email)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = create_service_app(
+        name="gateway",
+        schema=SCHEMA,
+        title="MAGNET gateway",
+        routers=[identity_router],
+        peers=SERVICE_NAMES,
+        readiness_checks=[_upstreams_ready],
+        settings=settings,
+        on_startup=_create_first_admin,
+        inner_middleware=[ApiKeyExchangeMiddleware],
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.router.routes.extend(proxy.routes)
+    merged = MergedOpenAPI()
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(await merged.document(app))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="MAGNET platform API")
+
+    return app

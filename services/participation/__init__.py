@@ -1,0 +1,1 @@
+"""Participation: learning labs, events and registrations, hub spaces and bookings."""

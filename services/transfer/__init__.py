@@ -1,0 +1,1 @@
+"""Transfer: partner cities' transfer plans, milestones, indicators, reports and sync."""

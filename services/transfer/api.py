@@ -1,0 +1,48 @@
+"""Transfer HTTP routes: thin, they parse, call the service and return."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from services.transfer import schemas, service
+from shared.db import ReadConnection
+from shared.etag import conditional_get
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.problems import problem_responses
+
+router = APIRouter(prefix="/api/v1/transfer", tags=["transfer"])
+
+CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+@router.get(
+    "/cities",
+    summary="Partner cities with the challenges each adopted",
+    responses=problem_responses(400),
+)
+async def list_cities(
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.City]:
+    page = await service.list_cities(
+        connection, request.app.state.settings, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.get(
+    "/cities/{code}",
+    summary="One partner city",
+    response_model=schemas.City,
+    responses={**problem_responses(404), 304: {"description": "Not modified"}},
+)
+async def get_city(
+    code: CityCode, request: Request, response: Response, connection: ReadConnection
+) -> schemas.City | Response:
+    return conditional_get(request, response, await service.get_city(connection, code))

@@ -1,0 +1,58 @@
+"""Transfer rules and queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.transfer import schemas
+from services.transfer.models import City, CityChallenge
+from shared.pagination import AnySelect, Page, paginate
+from shared.problems import NotFound
+from shared.settings import Settings
+
+
+def _cities() -> AnySelect:
+    adopted = (
+        select(
+            func.coalesce(
+                func.array_agg(aggregate_order_by(CityChallenge.challenge, CityChallenge.position)),
+                literal_column("ARRAY[]::varchar[]"),
+            )
+        )
+        .where(CityChallenge.city_code == City.code)
+        .scalar_subquery()
+    )
+    return select(
+        City.code,
+        City.name,
+        City.country,
+        City.coordinator,
+        City.description,
+        City.version,
+        City.created_at,
+        City.updated_at,
+        adopted.label("challenges"),
+    )
+
+
+async def list_cities(
+    connection: AsyncConnection, settings: Settings, *, limit: int, cursor: str | None
+) -> Page[schemas.City]:
+    return await paginate(
+        connection,
+        _cities(),
+        key=[City.code],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=lambda row: schemas.City.model_validate(row._mapping),
+    )
+
+
+async def get_city(connection: AsyncConnection, code: str) -> schemas.City:
+    row = (await connection.execute(_cities().where(City.code == code))).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no partner city {code!r}.")
+    return schemas.City.model_validate(row._mapping)

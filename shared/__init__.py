@@ -1,0 +1,1 @@
+"""Cross-cutting code every MAGNET service uses: settings, database, errors, auth, HTTP."""

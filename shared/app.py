@@ -1,0 +1,121 @@
+"""The app factory every service uses, so every service has the same edges.
+
+Problems for every error, request ids and metrics, the body limit, `/healthz`, `/readyz`
+and `/metrics`, and a lifespan that owns the database engine and the peer clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
+
+from shared.db import Database
+from shared.limits import BodySizeLimitMiddleware
+from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from shared.peers import Peers
+from shared.problems import install_problem_handlers, problem_response
+from shared.settings import Settings, get_settings
+
+ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
+
+
+class NotReady(Exception):
+    """Raised by a readiness check that has a per-dependency report to show."""
+
+    def __init__(self, report: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{name}: {state}" for name, state in report.items()))
+        self.report = report
+
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def _database_ready(app: FastAPI) -> dict[str, str]:
+    database: Database = app.state.database
+    await database.ping()
+    return {"database": "ok"}
+
+
+def _health_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="The database and required peers answer",
+        responses={503: {"description": "Not ready"}},
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        report: dict[str, str] = {}
+        ready = True
+        for check in checks:
+            try:
+                report.update(await asyncio.wait_for(check(request.app), READY_TIMEOUT_SECONDS))
+            except NotReady as exc:
+                ready = False
+                report.update(exc.report)
+            except Exception as exc:  # any failure means "not ready", never a 500
+                ready = False
+                report[getattr(check, "__name__", "check").strip("_")] = type(exc).__name__
+        if ready:
+            return JSONResponse({"status": "ready", "checks": report})
+        return problem_response(
+            503, detail="Not ready: a dependency does not answer.", slug="not-ready", checks=report
+        )
+
+    return router
+
+
+def create_service_app(
+    *,
+    name: str,
+    schema: str,
+    title: str,
+    routers: Sequence[APIRouter],
+    peers: tuple[str, ...] = (),
+    readiness_checks: Sequence[ReadinessCheck] = (),
+    settings: Settings | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings, application_name=f"magnet-{name}")
+        app.state.peers = Peers(settings, peers)
+        try:
+            if on_startup is not None:
+                await on_startup(app)
+            yield
+        finally:
+            await app.state.peers.aclose()
+            await app.state.database.dispose()
+
+    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, **fastapi_kwargs)
+    app.state.settings = settings
+    app.state.schema = schema
+    app.state.service_name = name
+    install_problem_handlers(app)
+    app.include_router(_health_router([_database_ready, *readiness_checks]))
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for router in routers:
+        app.include_router(router)
+    for middleware in inner_middleware:
+        app.add_middleware(middleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
+    )
+    return app

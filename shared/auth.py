@@ -1,0 +1,141 @@
+"""Bearer tokens and role checks, verified by every service itself (defence in depth).
+
+The gateway issues HS256 JWTs signed with a key derived from `MAGNET_SECRET_KEY`; the
+`kid` header names that key so keys can be rotated without a flag day. A partner system's
+API key is exchanged by the gateway for a short-lived token of the same shape, so services
+see one kind of credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from shared.problems import Forbidden, Unauthorized
+from shared.settings import Settings
+
+ISSUER = "magnet"
+AUDIENCE = "magnet-api"
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+    COORDINATOR = "coordinator"
+    PARTNER = "partner"
+
+
+class Principal(BaseModel):
+    subject: str
+    role: Role
+    city: str | None = None
+    kind: Literal["user", "api_key"] = "user"
+
+    def may_write_city(self, city: str) -> bool:
+        if self.role in (Role.ADMIN, Role.COORDINATOR):
+            return True
+        return self.role is Role.PARTNER and self.city == city
+
+
+def derive_key(settings: Settings, purpose: str) -> bytes:
+    """A separate key per purpose, so one secret never signs two kinds of thing."""
+    secret = settings.secret_key.get_secret_value().encode()
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+
+def _signing_key(settings: Settings) -> tuple[str, bytes]:
+    key = derive_key(settings, "jwt")
+    return hashlib.sha256(key).hexdigest()[:12], key
+
+
+def issue_token(principal: Principal, settings: Settings, ttl_seconds: int | None = None) -> str:
+    kid, key = _signing_key(settings)
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": principal.subject,
+        "role": principal.role.value,
+        "city": principal.city,
+        "kind": principal.kind,
+        "iat": now,
+        "exp": now + (ttl_seconds or settings.token_ttl_seconds),
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
+
+
+def verify_token(token: str, settings: Settings) -> Principal:
+    kid, key = _signing_key(settings)
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("kid") != kid:
+            raise Unauthorized("The token was signed with an unknown key.")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub"]},
+        )
+        return Principal(
+            subject=claims["sub"],
+            role=Role(claims["role"]),
+            city=claims.get("city"),
+            kind=claims.get("kind", "user"),
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The token has expired.") from exc
+    except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
+        raise Unauthorized("The token is not valid.") from exc
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+
+
+async def optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    if credentials is None:
+        if "authorization" in request.headers:
+            raise Unauthorized("The Authorization header must be `Bearer <token>`.")
+        return None
+    settings: Settings = request.app.state.settings
+    return verify_token(credentials.credentials, settings)
+
+
+async def required_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise Unauthorized()
+    return principal
+
+
+def require_roles(*roles: Role) -> object:
+    """A dependency admitting only the given roles (admins are always admitted)."""
+    allowed = {Role.ADMIN, *roles}
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(required_principal)],
+    ) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"The role {principal.role.value!r} may not do this.")
+        return principal
+
+    return Depends(dependency)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(required_principal)]
+AdminPrincipal = Annotated[Principal, require_roles()]

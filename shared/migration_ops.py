@@ -1,0 +1,50 @@
+"""Migration building blocks every schema needs, written once.
+
+Migrations are frozen history: these helpers spell the columns out instead of reusing the
+runtime table objects, so a later change to runtime code never rewrites an old migration.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+
+def create_idempotency_table(schema: str) -> None:
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("caller", sa.String(200), primary_key=True),
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("status_code", sa.Integer, nullable=False),
+        sa.Column("content_type", sa.String(100), nullable=False),
+        sa.Column("headers", postgresql.JSONB, nullable=False),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"], schema=schema
+    )
+
+
+def translations_check(column: str) -> str:
+    """SQL CHECK: a translatable object with at least one known language and nothing else."""
+    return (
+        f"jsonb_typeof({column}) = 'object' AND {column} <> '{{}}'::jsonb "
+        f"AND {column} - ARRAY['sl','en','hr','sk','it'] = '{{}}'::jsonb"
+    )
+
+
+def timestamps() -> list[sa.Column[object]]:
+    return [
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+    ]

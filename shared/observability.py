@@ -1,0 +1,131 @@
+"""Request ids, W3C trace context, structured JSON logs and Prometheus metrics.
+
+One pure ASGI middleware does all of it per request: it accepts the caller's `X-Request-ID`
+(or makes one), echoes it on the response, binds it (and the trace id from `traceparent`)
+to every log line of the request, and records the request in a histogram labelled by the
+route template, never the raw path, so label cardinality stays bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+
+REQUESTS = Counter(
+    "magnet_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+LATENCY = Histogram(
+    "magnet_http_request_duration_seconds",
+    "Time to the last byte of the response",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+access_log = structlog.get_logger("magnet.access")
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
+    processors: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+    ]
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def new_traceparent(parent: str | None) -> str:
+    """Continue the caller's trace with a new span id, or start a trace."""
+    match = _TRACEPARENT.match(parent or "")
+    trace_id = match.group(1) if match else uuid.uuid4().hex
+    return f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, *, service: str, access_log_enabled: bool = True) -> None:
+        self.app = app
+        self.service = service
+        self.access_log_enabled = access_log_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        traceparent = _header(scope, b"traceparent")
+        if not _TRACEPARENT.match(traceparent or ""):
+            traceparent = new_traceparent(None)  # the edge of a new trace
+        assert traceparent is not None
+        request_id_var.set(request_id)
+        traceparent_var.set(traceparent)
+        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=traceparent[3:35])
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, template, str(status_code)).inc()
+            LATENCY.labels(self.service, method, template).observe(elapsed)
+            if self.access_log_enabled and template not in _QUIET_ROUTES:
+                access_log.info(
+                    "request",
+                    method=method,
+                    path=scope["path"],
+                    status=status_code,
+                    ms=round(elapsed * 1000, 2),
+                )
+            structlog.contextvars.clear_contextvars()
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

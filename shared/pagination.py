@@ -1,0 +1,146 @@
+"""Opaque, tamper-evident cursors for keyset pagination.
+
+A cursor is the sort key of the last row a client saw, signed with HMAC so a client cannot
+forge positions (a tampered cursor → 400). Keyset pagination over an immutable key never
+repeats or skips a row that existed before the first page was read, however many rows are
+written while the client pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar, Unpack
+
+from fastapi import Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import QueryableAttribute
+
+from shared.auth import derive_key
+from shared.problems import BadRequest
+from shared.settings import Settings
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1..100).")]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+]
+DEFAULT_LIMIT = 20
+ItemT = TypeVar("ItemT")
+AnySelect = Select[Unpack[tuple[Any, ...]]]  # noqa: UP044 (3.11 has no `*` here)
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def encode_cursor(settings: Settings, position: dict[str, Any]) -> str:
+    payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    signature = hmac.new(derive_key(settings, "cursor"), payload, hashlib.sha256).digest()[:16]
+    return f"{_b64(payload)}.{_b64(signature)}"
+
+
+def decode_cursor(settings: Settings, cursor: str) -> dict[str, Any]:
+    try:
+        encoded_payload, encoded_signature = cursor.split(".", 1)
+        payload = _unb64(encoded_payload)
+        expected = hmac.new(derive_key(settings, "cursor"), payload, hashlib.sha256).digest()[:16]
+        if not hmac.compare_digest(expected, _unb64(encoded_signature)):
+            raise ValueError("signature mismatch")
+        position = json.loads(payload)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequest("The cursor is not valid; start again without one.") from exc
+    if not isinstance(position, dict):
+        raise BadRequest("The cursor is not valid; start again without one.")
+    return position
+
+
+def link_next(request: Request, response: Response, next_cursor: str | None) -> None:
+    """Add the RFC 8288 `Link: <…>; rel="next"` header when there is a next page."""
+    if next_cursor is not None:
+        url = request.url.include_query_params(cursor=next_cursor)
+        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+
+
+_DECODERS: dict[type, Callable[[Any], Any]] = {
+    datetime: datetime.fromisoformat,
+    uuid.UUID: uuid.UUID,
+}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode_value(column: ColumnElement[Any], value: Any) -> Any:
+    python_type = column.type.python_type
+    decoder = _DECODERS.get(python_type, python_type)
+    return decoder(value)
+
+
+async def paginate(
+    connection: AsyncConnection,
+    statement: AnySelect,
+    *,
+    key: Sequence[QueryableAttribute[Any] | ColumnElement[Any]],
+    limit: int,
+    cursor: str | None,
+    settings: Settings,
+    item: Callable[[Row[Any]], ItemT],
+    descending: bool = False,
+) -> Page[ItemT]:
+    """One keyset page of `statement`, ordered by `key` (which must be unique and immutable)."""
+    columns = [k.expression if isinstance(k, QueryableAttribute) else k for k in key]
+    if cursor is not None:
+        statement = statement.where(_after(settings, cursor, columns, descending))
+    order = [column.desc() if descending else column.asc() for column in columns]
+    labels = [f"_cursor_{index}" for index in range(len(columns))]
+    labelled = (column.label(name) for column, name in zip(columns, labels, strict=True))
+    statement = statement.add_columns(*labelled).order_by(*order).limit(limit + 1)
+    rows = (await connection.execute(statement)).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]._mapping
+        next_cursor = encode_cursor(
+            settings, {"after": [_encode_value(last[name]) for name in labels]}
+        )
+    return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)
+
+
+def _after(
+    settings: Settings, cursor: str, columns: list[ColumnElement[Any]], descending: bool
+) -> ColumnElement[bool]:
+    position = decode_cursor(settings, cursor).get("after")
+    if not isinstance(position, list) or len(position) != len(columns):
+        raise BadRequest("The cursor is not valid for this list; start again without one.")
+    try:
+        values = [
+            literal(_decode_value(column, value), column.type)
+            for column, value in zip(columns, position, strict=True)
+        ]
+    except (TypeError, ValueError) as exc:
+        raise BadRequest("The cursor is not valid; start again without one.") from exc
+    if descending:
+        return tuple_(*columns) < tuple_(*values)
+    return tuple_(*columns) > tuple_(*values)

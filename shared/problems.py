@@ -1,0 +1,256 @@
+"""RFC 9457 problem details: the one shape every error of every service takes.
+
+Domain code raises a `Problem` subclass; `install_problem_handlers` renders it, and also
+turns FastAPI's own 404/405/422, lost database connections and unexpected exceptions into
+problems. Nothing internal (tracebacks, SQL, host names) ever reaches a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = structlog.get_logger("magnet.problems")
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:magnet:problem:{slug}"
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response (documented in each service's OpenAPI)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ValidationIssue] | None = None
+
+
+class Problem(Exception):
+    status: int = 500
+    slug: str = "internal-error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or self.default_title())
+        self.detail = detail
+        self.title = title or self.default_title()
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    @classmethod
+    def default_title(cls) -> str:
+        return HTTPStatus(cls.status).phrase
+
+
+class BadRequest(Problem):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+
+    def __init__(self, detail: str | None = "Valid credentials are required.", **kw: Any) -> None:
+        super().__init__(detail, **kw)
+        self.headers.setdefault("WWW-Authenticate", "Bearer")
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+
+
+class Gone(Problem):
+    status, slug = 410, "gone"
+
+
+class PreconditionFailed(Problem):
+    status, slug = 412, "precondition-failed"
+
+
+class ContentTooLarge(Problem):
+    status, slug = 413, "content-too-large"
+
+
+class UnprocessableContent(Problem):
+    status, slug = 422, "validation-error"
+
+    def __init__(
+        self, detail: str | None = None, *, errors: Sequence[ValidationIssue] = (), **kw: Any
+    ) -> None:
+        super().__init__(detail, **kw)
+        self.errors = list(errors)
+
+
+class PreconditionRequired(Problem):
+    status, slug = 428, "precondition-required"
+
+
+class TooManyRequests(Problem):
+    status, slug = 429, "too-many-requests"
+
+
+class ServiceUnavailable(Problem):
+    status, slug = 503, "service-unavailable"
+
+
+class GatewayTimeout(Problem):
+    status, slug = 504, "gateway-timeout"
+
+
+def problem_response(
+    status: int,
+    *,
+    title: str | None = None,
+    detail: str | None = None,
+    slug: str | None = None,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(slug) if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or title or HTTPStatus(status).phrase,
+        "instance": instance,
+    }
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _render(request: Request, problem: Problem) -> JSONResponse:
+    extra = dict(problem.extra)
+    if isinstance(problem, UnprocessableContent) and problem.errors:
+        extra["errors"] = [issue.model_dump(exclude_none=True) for issue in problem.errors]
+    return problem_response(
+        problem.status,
+        title=problem.title,
+        detail=problem.detail,
+        slug=problem.slug,
+        instance=request.url.path,
+        headers=problem.headers,
+        **extra,
+    )
+
+
+def _validation_issues(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only location and message: echoing the input back could leak personal data.
+    return [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
+        for error in exc.errors()
+    ]
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return _render(request, exc)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404:
+        detail = f"No resource at {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"Method {request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        exc.status_code,
+        detail=detail,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        422,
+        title="Your request is not valid.",
+        detail="One or more fields are invalid; see errors.",
+        slug="validation-error",
+        instance=request.url.path,
+        errors=_validation_issues(exc),
+    )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    lost_connection = isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+    if isinstance(exc, DBAPIError) and not lost_connection:
+        return await _on_unexpected(request, exc)
+    log.warning("database unavailable", error_type=type(exc).__name__)
+    return problem_response(
+        503,
+        detail="The database is unavailable; retry shortly.",
+        slug="database-unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled exception", exc_info=exc, path=request.url.path)
+    return problem_response(
+        500,
+        detail="An unexpected error occurred; it has been logged.",
+        slug="internal-error",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(PoolTimeoutError, _on_database_error)
+    app.add_exception_handler(ConnectionError, _on_database_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries so routes document the problems they can return."""
+    return {
+        status: {
+            "model": ProblemDetail,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {}},
+        }
+        for status in statuses
+    }

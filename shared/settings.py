@@ -1,0 +1,106 @@
+"""Configuration from the environment, validated once at start-up.
+
+Every variable is prefixed `MAGNET_` except `DATABASE_URL`, which keeps the name that
+hosting platforms and ops already use.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Self
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_SECRET = "magnet-local-development-secret-change-me"  # noqa: S105 (refused in production)
+SERVICE_NAMES = ("catalog", "participation", "transfer")
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MAGNET_", extra="ignore", env_ignore_empty=True)
+
+    environment: Environment = Environment.LOCAL
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "MAGNET_DATABASE_URL")
+    )
+    data_dir: str | None = None
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    admin_email: str | None = None
+    admin_password: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8000, ge=1, le=65535)
+    catalog_port: int = Field(default=8001, ge=1, le=65535)
+    participation_port: int = Field(default=8002, ge=1, le=65535)
+    transfer_port: int = Field(default=8003, ge=1, le=65535)
+    catalog_url: str | None = None
+    participation_url: str | None = None
+    transfer_url: str | None = None
+
+    db_pool_size: int = Field(default=32, ge=1, le=500)
+    db_pool_overflow: int = Field(default=8, ge=0, le=500)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    peer_connect_timeout: float = Field(default=1.0, gt=0)
+    peer_timeout: float = Field(default=5.0, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    access_log: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
+            raise ValueError(
+                f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_outside_local(self) -> Self:
+        insecure = self.secret_key.get_secret_value() == DEV_SECRET
+        if insecure and self.environment is Environment.PRODUCTION:
+            raise ValueError("MAGNET_SECRET_KEY must be set to a secret of your own in production")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("MAGNET_SECRET_KEY must be at least 32 characters long")
+        return self
+
+    def service_port(self, name: str) -> int:
+        return {
+            "gateway": self.gateway_port,
+            "catalog": self.catalog_port,
+            "participation": self.participation_port,
+            "transfer": self.transfer_port,
+        }[name]
+
+    def service_url(self, name: str) -> str:
+        configured: str | None = getattr(self, f"{name}_url", None)
+        if configured:
+            return configured.rstrip("/")
+        return f"http://{self.host}:{self.service_port(name)}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
