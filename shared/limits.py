@@ -6,9 +6,10 @@ body is counted as it streams and refused as soon as it passes the limit.
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.problems import ContentTooLarge, problem_response
+from shared.problems import problem_response
 
 
 class BodySizeLimitMiddleware:
@@ -16,8 +17,8 @@ class BodySizeLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
-    def _too_large(self) -> ContentTooLarge:
-        return ContentTooLarge(f"Request bodies are limited to {self.max_bytes} bytes.")
+    def _message(self) -> str:
+        return f"Request bodies are limited to {self.max_bytes} bytes."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,7 +31,7 @@ class BodySizeLimitMiddleware:
                     too_large = declared is not None
                     response = problem_response(
                         413 if too_large else 400,
-                        detail=str(self._too_large()) if too_large else "Invalid Content-Length.",
+                        detail=self._message() if too_large else "Invalid Content-Length.",
                         slug="content-too-large" if too_large else "bad-request",
                         instance=scope["path"],
                     )
@@ -44,7 +45,8 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise self._too_large()
+                    # An HTTPException, because body parsing turns any other error into a 400.
+                    raise HTTPException(413, detail=self._message())
             return message
 
         await self.app(scope, counting_receive, send)

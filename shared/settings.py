@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "magnet-local-development-secret-change-me"  # noqa: S105 (refused in production)
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     data_dir: str | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
-    admin_email: str | None = None
+    admin_email: EmailStr | None = None
     admin_password: SecretStr | None = None
 
     host: str = "127.0.0.1"
@@ -72,9 +72,7 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(value)
         if parts.scheme not in {"postgres", "postgresql", "postgresql+asyncpg"}:
-            raise ValueError(
-                f"DATABASE_URL must be a postgresql:// URL, got scheme {parts.scheme!r}"
-            )
+            raise ValueError(f"must be a postgresql:// URL, got scheme {parts.scheme!r}")
         return value
 
     @model_validator(mode="after")

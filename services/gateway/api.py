@@ -137,7 +137,7 @@ async def get_api_key(
     responses=problem_responses(401, 403, 404, 412, 428),
 )
 async def revoke_api_key(
-    key_id: uuid.UUID, if_match: IfMatch, _: AdminPrincipal, session: Session
+    key_id: uuid.UUID, _: AdminPrincipal, session: Session, if_match: IfMatch = None
 ) -> Response:
     await service.revoke_api_key(session, key_id, if_match)
     return Response(status_code=204)

@@ -75,12 +75,18 @@ async def forward(request: Request, service_name: str) -> Response:
     )
     try:
         upstream = await client.send(upstream_request, stream=True)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        # Nothing reached the service (the aiohttp transport reports a refused connection
+        # as a connect timeout): it is down, not slow.
+        raise ServiceUnavailable(
+            f"The {service_name} service is unavailable; retry shortly.",
+            headers={"Retry-After": "2"},
+        ) from exc
     except httpx.TimeoutException as exc:
         raise GatewayTimeout(f"The {service_name} service did not answer in time.") from exc
     except httpx.TransportError as exc:
         raise ServiceUnavailable(
-            f"The {service_name} service is unavailable; retry shortly.",
-            headers={"Retry-After": "2"},
+            f"The {service_name} service broke off; retry shortly.", headers={"Retry-After": "2"}
         ) from exc
     headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _NOT_RETURNED}
     length = upstream.headers.get("content-length")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, EmailStr, Field, SecretStr, model_validator
 
 from shared.auth import Role
 
-CityCode = Field(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", examples=["varazdin"])
+CityCode = Annotated[
+    str, Field(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", examples=["varazdin"])
+]
 
 
 class Token(BaseModel):
@@ -23,7 +25,7 @@ class NewUser(BaseModel):
     email: EmailStr
     password: SecretStr = Field(min_length=12, max_length=200)
     role: Role
-    city: str | None = CityCode
+    city: CityCode | None = None
 
     @model_validator(mode="after")
     def _partner_has_city(self) -> Self:
@@ -42,7 +44,7 @@ class User(BaseModel):
 
 
 class NewApiKey(BaseModel):
-    city: str = CityCode
+    city: CityCode
     name: str = Field(min_length=1, max_length=200, examples=["Varaždin reporting system"])
 
 

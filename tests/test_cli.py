@@ -1,0 +1,222 @@
+"""The `magnet` command as users run it: the whole stack up and down, and ops commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from shared.cli.data import seed_all
+from shared.db import with_database
+from shared.migrate import migrate_all
+from tests.conftest import TEST_SECRET, _execute, make_settings
+from tests.stack import STACK, free_port, stack_env
+
+pytestmark = pytest.mark.slow
+MAGNET = [sys.executable, "-m", "shared.cli"]
+
+
+@pytest.fixture
+def fresh_database(server_url: str) -> Iterator[str]:
+    """An empty database, so `magnet up` migrates and seeds it from nothing."""
+    name = f"magnet_up_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(server_url, name)
+    finally:
+        asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def start_up(env: dict[str, str], gateway_port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*MAGNET, "up", "--port", str(gateway_port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_gateway(process: subprocess.Popen[str], port: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise AssertionError(f"magnet up exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the stack did not become ready")
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def assert_all_gone(processes: list[psutil.Process], timeout: float = 10) -> None:
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    assert not alive, f"still running: {[p.cmdline() for p in alive]}"
+
+
+def up_env(database_url: str | None, data_dir: Path | None = None) -> tuple[dict[str, str], int]:
+    ports = {name: free_port() for name in STACK}
+    env = stack_env(database_url, ports, secret_key=TEST_SECRET)
+    env["MAGNET_LOG_JSON"] = "false"
+    if data_dir is not None:
+        env["MAGNET_DATA_DIR"] = str(data_dir)
+    return env, ports["gateway"]
+
+
+class TestMagnetUp:
+    def test_brings_the_stack_up_and_stops_it_cleanly_on_sigterm(self, fresh_database: str) -> None:
+        env, port = up_env(fresh_database)
+        process = start_up(env, port)
+        wait_for_gateway(process, port)
+        children = descendants(process.pid)
+
+        cities = httpx.get(f"http://127.0.0.1:{port}/api/v1/transfer/cities", timeout=5)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+
+        assert cities.status_code == 200
+        assert {c["code"] for c in cities.json()["items"]} == {"varazdin", "kosice", "nardo"}
+        assert len(children) >= len(STACK)
+        assert process.returncode == 0, output
+        assert "Stopped." in output
+        assert_all_gone(children)
+
+    def test_runs_on_the_embedded_database_and_stops_it_too(self, tmp_path: Path) -> None:
+        env, port = up_env(None, data_dir=tmp_path)
+        process = start_up(env, port)
+        wait_for_gateway(process, port)
+        postgres = [
+            p
+            for p in psutil.process_iter(["cmdline"])
+            if str(tmp_path) in " ".join(p.info["cmdline"] or [])
+        ]
+
+        hubs = httpx.get(f"http://127.0.0.1:{port}/api/v1/participation/hubs", timeout=5)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+
+        assert hubs.status_code == 200
+        assert len(hubs.json()["items"]) == 2
+        assert postgres, "an embedded PostgreSQL ran from the data directory"
+        assert process.returncode == 0, output
+        assert_all_gone(postgres)
+
+    def test_a_killed_supervisor_takes_its_services_with_it(self, fresh_database: str) -> None:
+        env, port = up_env(fresh_database)
+        process = start_up(env, port)
+        wait_for_gateway(process, port)
+        children = descendants(process.pid)
+
+        process.kill()
+        process.communicate(timeout=10)
+
+        assert_all_gone(children)
+
+    def test_a_port_in_use_is_a_one_line_error(self, fresh_database: str) -> None:
+        env, port = up_env(fresh_database)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+            result = subprocess.run(
+                [*MAGNET, "up", "--port", str(port)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        assert result.returncode == 1
+        assert f"port {port}" in result.stderr
+        assert "in use" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+class TestOpsCommands:
+    def run(self, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*MAGNET, *args], env=env, capture_output=True, text=True, timeout=60)
+
+    def test_a_bad_database_url_is_a_one_line_error(self) -> None:
+        env = {**os.environ, "DATABASE_URL": "mysql://root@localhost/db"}
+        result = self.run("migrate", env=env)
+        assert result.returncode == 2
+        assert "DATABASE_URL: must be a postgresql:// URL" in result.stderr
+        assert result.stderr.count("\n") == 1
+        assert "Traceback" not in result.stderr
+
+    def test_an_unreachable_database_is_a_one_line_error(self) -> None:
+        env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{free_port()}/x"}
+        result = self.run("migrate", env=env)
+        assert result.returncode == 1
+        assert "cannot reach the database at 127.0.0.1" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_the_default_secret_is_refused_in_production(self, database_url: str) -> None:
+        env = {**os.environ, "DATABASE_URL": database_url, "MAGNET_ENVIRONMENT": "production"}
+        env.pop("MAGNET_SECRET_KEY", None)
+        result = self.run("migrate", env=env)
+        assert result.returncode == 2
+        assert "MAGNET_SECRET_KEY" in result.stderr
+
+    def test_create_user_and_api_key(self, database_url: str) -> None:
+        env = {**os.environ, "DATABASE_URL": database_url, "MAGNET_SECRET_KEY": TEST_SECRET}
+        email = f"cli-{uuid.uuid4().hex[:8]}@magnet-celje.si"
+
+        user = self.run(
+            "create-user",
+            "--email",
+            email,
+            "--role",
+            "partner",
+            "--city",
+            "kosice",
+            "--password",
+            "a-long-enough-password",
+            env=env,
+        )
+        unknown_city = self.run(
+            "create-user",
+            "--email",
+            f"x{email}",
+            "--role",
+            "partner",
+            "--city",
+            "atlantis",
+            "--password",
+            "a-long-enough-password",
+            env=env,
+        )
+        key = self.run("create-api-key", "--city", "nardo", "--name", "Nardò ERP", env=env)
+
+        assert user.returncode == 0, user.stderr
+        assert email in user.stderr
+        assert unknown_city.returncode == 1
+        assert "atlantis" in unknown_city.stderr
+        assert key.returncode == 0, key.stderr
+        assert key.stdout.startswith("mgk_")
+
+
+class TestMigrationsAndSeeds:
+    def test_seeding_again_changes_nothing(self, database_url: str) -> None:
+        changed = asyncio.run(seed_all(database_url, make_settings(database_url)))
+        assert changed == {"catalog": 0, "participation": 0, "transfer": 0, "identity": 0}
+
+    def test_migrating_again_is_a_no_op(self, database_url: str) -> None:
+        migrate_all(database_url)

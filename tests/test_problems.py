@@ -1,0 +1,141 @@
+"""Every error is an RFC 9457 problem, and none leaks internals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from shared.app import create_service_app
+from shared.settings import Settings
+from tests.conftest import asgi_client
+
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, object] = response.json()
+    assert set(body) >= PROBLEM_FIELDS
+    assert body["status"] == status
+    return body
+
+
+@pytest.fixture(scope="module")
+async def faulty(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A service with routes that fail the ways real code can."""
+    router = APIRouter()
+
+    @router.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail: host db-internal.local")
+
+    @router.post("/echo")
+    async def echo(body: dict[str, int]) -> dict[str, int]:
+        return body
+
+    app = create_service_app(
+        name="faulty", schema="catalog", title="faulty", routers=[router], settings=settings
+    )
+    async with asgi_client(app) as client:
+        yield client
+
+
+class TestProblemResponses:
+    async def test_unknown_route_is_a_404_problem(self, transfer: httpx.AsyncClient) -> None:
+        body = assert_problem(await transfer.get("/api/v1/transfer/nowhere"), 404)
+        assert body["instance"] == "/api/v1/transfer/nowhere"
+
+    async def test_wrong_method_is_a_405_problem_with_allow(
+        self, transfer: httpx.AsyncClient
+    ) -> None:
+        response = await transfer.delete("/api/v1/transfer/cities")
+        assert_problem(response, 405)
+        assert "GET" in response.headers["allow"]
+
+    async def test_invalid_query_is_a_422_problem_with_errors(
+        self, transfer: httpx.AsyncClient
+    ) -> None:
+        body = assert_problem(await transfer.get("/api/v1/transfer/cities?limit=1000"), 422)
+        assert body["errors"] == [
+            {
+                "loc": ["query", "limit"],
+                "msg": "Input should be less than or equal to 100",
+                "type": "less_than_equal",
+            }
+        ]
+
+    async def test_unhandled_exception_is_a_500_problem_without_internals(
+        self, faulty: httpx.AsyncClient
+    ) -> None:
+        response = await faulty.get("/boom")
+        body = assert_problem(response, 500)
+        assert "secret" not in response.text
+        assert "Traceback" not in response.text
+        assert body["type"] == "urn:magnet:problem:internal-error"
+
+    async def test_malformed_json_is_a_422_problem(self, faulty: httpx.AsyncClient) -> None:
+        response = await faulty.post(
+            "/echo", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 422)
+
+    async def test_a_body_over_one_mebibyte_is_a_413_problem(
+        self, faulty: httpx.AsyncClient
+    ) -> None:
+        response = await faulty.post(
+            "/echo",
+            content=b'{"a": 1' + b" " * (1024 * 1024) + b"}",
+            headers={"content-type": "application/json"},
+        )
+        assert_problem(response, 413)
+
+    async def test_a_streamed_body_over_the_limit_is_a_413_problem(
+        self, faulty: httpx.AsyncClient
+    ) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"a": 1'
+            for _ in range(17):
+                yield b" " * 65536
+            yield b"}"
+
+        response = await faulty.post(
+            "/echo", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 413)
+
+
+class TestRequestIds:
+    async def test_a_request_id_is_echoed(self, transfer: httpx.AsyncClient) -> None:
+        response = await transfer.get("/healthz", headers={"X-Request-ID": "abc-123"})
+        assert response.headers["x-request-id"] == "abc-123"
+
+    async def test_a_request_id_is_made_when_missing_or_unsafe(
+        self, transfer: httpx.AsyncClient
+    ) -> None:
+        made = await transfer.get("/healthz")
+        unsafe = await transfer.get("/healthz", headers={"X-Request-ID": "<script>"})
+        assert len(made.headers["x-request-id"]) == 32
+        assert unsafe.headers["x-request-id"] != "<script>"
+
+    async def test_errors_carry_the_request_id_too(self, transfer: httpx.AsyncClient) -> None:
+        response = await transfer.get("/nowhere", headers={"X-Request-ID": "err-1"})
+        assert response.headers["x-request-id"] == "err-1"
+
+
+class TestOperations:
+    async def test_health_readiness_and_metrics(self, transfer: httpx.AsyncClient) -> None:
+        await transfer.get("/api/v1/transfer/cities")
+
+        health = await transfer.get("/healthz")
+        ready = await transfer.get("/readyz")
+        metrics = await transfer.get("/metrics")
+
+        assert health.json() == {"status": "ok"}
+        assert ready.json() == {"status": "ready", "checks": {"database": "ok"}}
+        assert metrics.status_code == 200
+        assert 'route="/api/v1/transfer/cities"' in metrics.text
+        assert "magnet_http_request_duration_seconds_bucket" in metrics.text
