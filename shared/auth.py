@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import time
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import jwt
 from fastapi import Depends, Request
@@ -122,7 +122,7 @@ async def required_principal(
     return principal
 
 
-def require_roles(*roles: Role) -> object:
+def require_roles(*roles: Role) -> Any:
     """A dependency admitting only the given roles (admins are always admitted)."""
     allowed = {Role.ADMIN, *roles}
 

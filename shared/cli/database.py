@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
 
@@ -23,7 +23,8 @@ def describe(url: str) -> str:
     parts = urlsplit(url)
     if parts.hostname:
         return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
-    return f"the embedded server{parts.path}"
+    socket_dir = dict(parse_qsl(parts.query)).get("host", "a local socket")
+    return f"{socket_dir}{parts.path} (embedded PostgreSQL)"
 
 
 async def _check(url: str) -> None:
