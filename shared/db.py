@@ -3,17 +3,24 @@
 The session dependency commits when the route returns and rolls back when it raises, before
 the response is sent (`scope="function"`), so a client never sees a 2xx for a write that
 did not commit. Services only `flush()`. Read-only routes take `ReadConnection`: a pooled
-connection in autocommit mode, which skips BEGIN/ROLLBACK round trips on hot read paths.
+connection in autocommit mode, which skips BEGIN/ROLLBACK round trips.
+
+The hottest lookups (a resource by its key) use `CompiledQuery`: a Core select compiled
+once to SQL and run on a plain asyncpg pool, which skips SQLAlchemy's per-execution work
+(statement building, cache keys, result processing): about half of a lookup's CPU.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import ClauseElement, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -21,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from shared.settings import Settings
 
@@ -45,12 +53,44 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "postgres"
 
 
+_ASYNCPG_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+class CompiledQuery:
+    """A Core statement compiled once, at import, to the SQL asyncpg runs."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(
+            dialect=_ASYNCPG_DIALECT, compile_kwargs={"render_postcompile": True}
+        )
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self.parameters: tuple[str, ...] = tuple(compiled.positiontup or ())
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        return [values[name] for name in self.parameters]
+
+
+async def _init_raw_connection(connection: asyncpg.Connection) -> None:
+    for json_type in ("json", "jsonb"):
+        await connection.set_type_codec(
+            json_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
+async def _no_reset(connection: asyncpg.Connection) -> None:
+    """Raw connections only run single read statements in autocommit: nothing to reset."""
+
+
 class Database:
     """Owns the engine of one service; created in the app's lifespan, disposed at shutdown."""
 
     def __init__(self, settings: Settings, *, application_name: str) -> None:
         if settings.database_url is None:
             raise RuntimeError("DATABASE_URL is not set")
+        self._settings = settings
+        self._application_name = application_name
+        self._pool: asyncpg.Pool | None = None
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(settings.database_url),
             pool_size=settings.db_pool_size,
@@ -67,11 +107,42 @@ class Database:
         self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
+    async def open(self) -> None:
+        """Create the raw pool; it connects lazily, so a service starts with the database down."""
+        assert self._settings.database_url is not None
+        self._pool = await asyncpg.create_pool(
+            libpq_url(self._settings.database_url),
+            min_size=0,
+            max_size=self._settings.db_pool_size,
+            init=_init_raw_connection,
+            reset=_no_reset,
+            timeout=5,
+            server_settings={
+                "application_name": self._application_name,
+                "statement_timeout": str(self._settings.db_statement_timeout_ms),
+            },
+        )
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("Database.open() was not awaited")
+        return self._pool
+
+    async def fetch_one(self, query: CompiledQuery, **values: Any) -> asyncpg.Record | None:
+        return await self.pool.fetchrow(query.sql, *query.arguments(values))
+
+    async def fetch_all(self, query: CompiledQuery, **values: Any) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.pool.fetch(query.sql, *query.arguments(values))
+        return rows
+
     async def ping(self) -> None:
         async with self.read_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
         await self.engine.dispose()
 
 
@@ -91,4 +162,5 @@ async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
 
 
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+DatabaseDep = Annotated[Database, Depends(_database)]
 ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from services.transfer import schemas, service
-from shared.db import ReadConnection
+from shared.db import DatabaseDep, ReadConnection
 from shared.etag import conditional_get
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.problems import problem_responses
@@ -43,6 +43,6 @@ async def list_cities(
     responses={**problem_responses(404), 304: {"description": "Not modified"}},
 )
 async def get_city(
-    code: CityCode, request: Request, response: Response, connection: ReadConnection
+    code: CityCode, request: Request, response: Response, database: DatabaseDep
 ) -> schemas.City | Response:
-    return conditional_get(request, response, await service.get_city(connection, code))
+    return conditional_get(request, response, await service.get_city(database, code))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.transfer import schemas
 from services.transfer.models import City, CityChallenge
+from shared.db import CompiledQuery, Database
 from shared.pagination import AnySelect, Page, paginate
 from shared.problems import NotFound
 from shared.settings import Settings
@@ -51,8 +52,15 @@ async def list_cities(
     )
 
 
-async def get_city(connection: AsyncConnection, code: str) -> schemas.City:
-    row = (await connection.execute(_cities().where(City.code == code))).one_or_none()
+_CITY_BY_CODE = CompiledQuery(_cities().where(City.code == bindparam("code")))
+
+
+async def get_city(database: Database, code: str) -> schemas.City:
+    row = await database.fetch_one(_CITY_BY_CODE, code=code)
     if row is None:
         raise NotFound(f"There is no partner city {code!r}.")
-    return schemas.City.model_validate(row._mapping)
+    return schemas.City.model_validate(dict(row))
+
+
+async def city_exists(connection: AsyncConnection, code: str) -> bool:
+    return await connection.scalar(select(City.code).where(City.code == code)) is not None

@@ -52,10 +52,8 @@ async def seed_all(url: str, settings: Settings) -> dict[str, int]:
 
 
 async def _require_city(session: AsyncSession, city: str) -> None:
-    try:
-        await transfer.get_city(await session.connection(), city)
-    except Problem as exc:
-        raise CommandError(f"there is no partner city {city!r}") from exc
+    if not await transfer.city_exists(await session.connection(), city):
+        raise CommandError(f"there is no partner city {city!r}")
 
 
 async def create_user(
