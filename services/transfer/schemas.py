@@ -277,3 +277,30 @@ class SyncAnswer(BaseModel):
     milestones: list[SyncResult]
     indicators: list[SyncResult]
     reports: list[SyncResult]
+
+
+class SyncKey(Strict):
+    external_id: str = Field(min_length=1, max_length=200, description="The partner's own key")
+    base_version: int | None = Field(
+        None, ge=1, description="The version this change is based on; stale → conflict"
+    )
+
+
+class PlanRecord(PlanIn, SyncKey):
+    pass
+
+
+class PlanChild(SyncKey):
+    plan_external_id: str = Field(min_length=1, max_length=200)
+
+
+class MilestoneRecord(MilestoneIn, PlanChild):
+    pass
+
+
+class IndicatorRecord(IndicatorIn, PlanChild):
+    pass
+
+
+class ReportRecord(ReportIn, PlanChild):
+    pass

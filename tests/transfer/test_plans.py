@@ -295,6 +295,7 @@ class TestAccess:
             ("PATCH", f"{BASE}/{city}/reports/{report['id']}", {"narrative": {"en": "x"}}),
             ("POST", f"{BASE}/{city}/reports/{report['id']}/submit", None),
             ("POST", f"{BASE}/{city}/reports/{report['id']}/corrections", {}),
+            ("POST", f"{BASE}/{city}/sync", {"plans": [{"external_id": "p", **plan_body()}]}),
         ]
         before = (await api.get(f"{BASE}/{city}/plans/{plan_id}")).json()
 

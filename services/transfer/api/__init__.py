@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.transfer.api import cities, feed, indicators, plans, reports
+from services.transfer.api import cities, feed, indicators, plans, reports, sync
 
 router = APIRouter()
-for module in (cities, plans, indicators, reports, feed):
+for module in (cities, plans, indicators, reports, sync, feed):
     router.include_router(module.router)
