@@ -94,7 +94,7 @@ async def read_changes(
 ) -> schemas.ChangePage:
     xid, seq = _position(settings, cursor, city)
     statement = text(_READ.format(city_filter="AND city_code = :city" if city else ""))
-    parameters: dict[str, Any] = {"xid": str(xid), "seq": seq, "limit": limit + 1}
+    parameters: dict[str, Any] = {"xid": xid, "seq": seq, "limit": limit + 1}
     if city:
         parameters["city"] = city
     rows = (await connection.execute(statement, parameters)).mappings().all()
@@ -120,6 +120,6 @@ async def read_changes(
 async def prune(session: AsyncSession, retention: timedelta = RETENTION) -> int:
     """Drop superseded changes and old tombstones; returns how many went."""
     removed = await session.scalar(
-        text(_PRUNE), {"retention": f"{int(retention.total_seconds())} seconds"}
+        text(_PRUNE), {"retention": retention}
     )
     return int(removed or 0)
