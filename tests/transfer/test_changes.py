@@ -30,10 +30,12 @@ async def settle(database_url: str) -> None:
     connection = await asyncpg.connect(libpq_url(database_url))
     try:
         marker = await connection.fetchval("SELECT pg_current_xact_id()::text::bigint")
-        while await connection.fetchval(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint <= $1", marker
-        ):
+        older_running = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint <= $1"
+        for _ in range(3000):
+            if not await connection.fetchval(older_running, marker):
+                return
             await asyncio.sleep(0.01)
+        raise AssertionError("a transaction on the server stayed open for 30 s")
     finally:
         await connection.close()
 
@@ -207,9 +209,12 @@ class TestRetention:
         await asyncio.sleep(0.01)
 
         app = create_app(settings)
-        async with asgi_client(app):
-            async with app.state.database.sessionmaker() as session, session.begin():
-                assert await prune(session, retention=timedelta(0)) > 0
+        async with (
+            asgi_client(app),
+            app.state.database.sessionmaker() as session,
+            session.begin(),
+        ):
+            assert await prune(session, retention=timedelta(0)) > 0
 
         expired = await api.get(FEED, params={"city": city, "cursor": old_cursor})
         assert expired.status_code == 410

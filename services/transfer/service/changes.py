@@ -119,7 +119,5 @@ async def read_changes(
 
 async def prune(session: AsyncSession, retention: timedelta = RETENTION) -> int:
     """Drop superseded changes and old tombstones; returns how many went."""
-    removed = await session.scalar(
-        text(_PRUNE), {"retention": retention}
-    )
+    removed = await session.scalar(text(_PRUNE), {"retention": retention})
     return int(removed or 0)
