@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.transfer.api import cities, feed, indicators, plans, reports, sync
+from services.transfer.api import cities, exports, feed, indicators, plans, reports, sync
 
 router = APIRouter()
-for module in (cities, plans, indicators, reports, sync, feed):
+for module in (cities, plans, indicators, reports, sync, feed, exports):
     router.include_router(module.router)

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer import schemas
-from services.transfer.models import Indicator, IndicatorPeriod, Milestone, Plan, Report
+from services.transfer.models import City, Indicator, IndicatorPeriod, Milestone, Plan, Report
 from services.transfer.service.common import indicator_progress
 from shared.problems import NotFound
 
@@ -238,3 +238,8 @@ async def get_report(
     if row is None:
         raise NotFound(f"There is no report {report_id} in {city!r}.")
     return report_from(row)
+
+
+async def ensure_city_exists(db: Db, city: str) -> None:
+    if await db.scalar(select(City.code).where(City.code == city)) is None:
+        raise NotFound(f"There is no partner city {city!r}.")
