@@ -1,20 +1,18 @@
-"""Transfer HTTP routes: thin, they parse, call the service and return."""
+"""Partner cities."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Path, Request, Response
-
-from services.transfer import schemas, service
+from services.transfer import schemas
+from services.transfer.api.common import PREFIX, CityCode
+from services.transfer.service import cities as service
 from shared.db import DatabaseDep, ReadConnection
 from shared.etag import conditional_get
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.problems import problem_responses
 
-router = APIRouter(prefix="/api/v1/transfer", tags=["transfer"])
-
-CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+router = APIRouter(prefix=PREFIX, tags=["transfer"])
 
 
 @router.get(

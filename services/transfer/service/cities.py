@@ -1,4 +1,4 @@
-"""Transfer rules and queries."""
+"""Partner cities and the challenges each adopted."""
 
 from __future__ import annotations
 

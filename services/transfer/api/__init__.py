@@ -1,0 +1,11 @@
+"""Transfer HTTP routes: thin, they parse, call the service and return."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.transfer.api import cities, exports, feed, indicators, plans, reports, sync
+
+router = APIRouter()
+for module in (cities, plans, indicators, reports, sync, feed, exports):
+    router.include_router(module.router)

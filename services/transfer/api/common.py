@@ -1,0 +1,53 @@
+"""Path types and small helpers the transfer routers share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
+
+import httpx
+from fastapi import Body, Path, Request, Response
+from pydantic import BaseModel
+
+from shared.auth import Principal
+from shared.etag import Versioned, etag_of
+
+PREFIX = "/api/v1/transfer"
+CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+MergePatch = Annotated[
+    dict[str, Any],
+    Body(
+        media_type="application/merge-patch+json",
+        description="JSON Merge Patch (RFC 7396); application/json is accepted too.",
+    ),
+]
+M = TypeVar("M", bound=Versioned)
+CREATE_PROBLEMS = (401, 403, 404, 409, 422, 503)
+CHANGE_PROBLEMS = (401, 403, 404, 409, 412, 422, 428)
+
+
+def catalog_client(request: Request) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = request.app.state.peers["catalog"]
+    return client
+
+
+def may_read_drafts(principal: Principal | None, city: str) -> bool:
+    return principal is not None and principal.may_write_city(city)
+
+
+def created(path: str) -> Callable[[BaseModel], Mapping[str, str]]:
+    """`Location` and `ETag` of a created resource; `path` holds an `{id}` placeholder."""
+
+    def headers(model: BaseModel) -> Mapping[str, str]:
+        fields = model.model_dump(include={"id", "version"})
+        return {
+            "Location": PREFIX + path.format(id=fields["id"]),
+            "ETag": etag_of(fields["version"]),
+        }
+
+    return headers
+
+
+def with_etag(response: Response, model: M) -> M:
+    response.headers["ETag"] = etag_of(model.version)
+    return model

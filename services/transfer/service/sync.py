@@ -1,0 +1,213 @@
+"""Push sync: a partner system's batch, upserted by its own `external_id`, all or nothing.
+
+Every record is classified first (created, updated, unchanged, conflict, invalid) against
+the rows as they are, locked for the rest of the transaction; only when nothing is invalid
+or in conflict is anything written, with one set-based statement per table. Batches of one
+city run one at a time (a transaction-scoped advisory lock), so a classification can never
+be overtaken by a concurrent batch.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.transfer import schemas
+from services.transfer.models import CityChallenge, Plan
+from services.transfer.service import sync_apply
+from services.transfer.service.common import unknown_practices
+from services.transfer.service.sync_apply import KINDS, Kind
+from shared.problems import UnprocessableContent, ValidationIssue
+
+MAX_RECORDS = 10_000
+
+
+@dataclass
+class Item:
+    """One record of the batch and what happens (or would happen) to it."""
+
+    index: int
+    external_id: str | None
+    record: Any = None
+    values: dict[str, Any] = field(default_factory=dict)
+    existing: dict[str, Any] | None = None
+    status: schemas.SyncStatus = "invalid"
+    errors: list[ValidationIssue] = field(default_factory=list)
+    result_id: uuid.UUID | None = None
+    result_version: int | None = None
+
+    def invalid(self, loc: list[str | int], msg: str, kind: str = "invalid_record") -> None:
+        self.status = "invalid"
+        self.errors.append(ValidationIssue(loc=loc, msg=msg, type=kind))
+
+
+def _parse(kind: Kind, raw: list[Any]) -> list[Item]:
+    adapter: TypeAdapter[BaseModel] = TypeAdapter(kind.record)
+    items = []
+    for index, record in enumerate(raw):
+        external_id = record.get("external_id") if isinstance(record, dict) else None
+        item = Item(index, external_id if isinstance(external_id, str) else None)
+        try:
+            item.record = adapter.validate_python(record)
+            item.status = "created"
+        except ValidationError as exc:
+            for error in exc.errors():
+                item.invalid([kind.name, index, *error["loc"]], error["msg"], error["type"])
+        items.append(item)
+    seen = Counter(item.external_id for item in items if item.record is not None)
+    for item in items:
+        if item.record is not None and seen[item.external_id] > 1:
+            item.invalid([kind.name, item.index, "external_id"], "repeated in this batch")
+    return items
+
+
+def parse_batch(batch: Any) -> dict[str, list[Item]]:
+    if not isinstance(batch, dict) or set(batch) - set(KINDS):
+        raise UnprocessableContent(
+            "A batch is an object with the lists plans, milestones, indicators and reports."
+        )
+    lists = {name: batch.get(name) or [] for name in KINDS}
+    if not all(isinstance(records, list) for records in lists.values()):
+        raise UnprocessableContent("plans, milestones, indicators and reports must be lists.")
+    if sum(len(records) for records in lists.values()) > MAX_RECORDS:
+        raise UnprocessableContent(f"A batch holds at most {MAX_RECORDS} records; split it.")
+    return {name: _parse(KINDS[name], lists[name]) for name in KINDS}
+
+
+async def sync(
+    session: AsyncSession, catalog: httpx.AsyncClient, city: str, batch: Any
+) -> tuple[int, schemas.SyncAnswer]:
+    items = parse_batch(batch)
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"transfer-sync:{city}", 0)))
+    )
+    await _check_plans(session, catalog, city, items["plans"])
+    plan_ids = await _plan_ids(session, city, items)
+    for name in KINDS:
+        await _classify(session, city, KINDS[name], items[name], plan_ids)
+    statuses = Counter(item.status for group in items.values() for item in group)
+    if statuses["invalid"]:
+        status_code = 422
+    elif statuses["conflict"]:
+        status_code = 409
+    else:
+        status_code = 200
+        await sync_apply.apply(session, city, items)
+    answer = schemas.SyncAnswer(
+        applied=status_code == 200,
+        summary={status: statuses[status] for status in sorted(statuses)},
+        **{name: [_result(KINDS[name], item) for item in items[name]] for name in KINDS},
+    )
+    return status_code, answer
+
+
+def _result(kind: Kind, item: Item) -> schemas.SyncResult:
+    if item.status == "invalid":
+        return schemas.SyncResult(
+            external_id=item.external_id, status="invalid", errors=item.errors
+        )
+    existing = item.existing
+    if item.status == "conflict":
+        current = None if existing is None else kind.public(existing)
+        return schemas.SyncResult(
+            external_id=item.external_id,
+            status="conflict",
+            id=existing["id"] if existing else None,
+            version=existing["version"] if existing else None,
+            current=current,
+        )
+    return schemas.SyncResult(
+        external_id=item.external_id,
+        status=item.status,
+        id=item.result_id or (existing["id"] if existing else None),
+        version=item.result_version or (existing["version"] if existing else None),
+    )
+
+
+async def _check_plans(
+    session: AsyncSession, catalog: httpx.AsyncClient, city: str, items: list[Item]
+) -> None:
+    valid = [item for item in items if item.record is not None and item.status != "invalid"]
+    adopted = set(
+        await session.scalars(
+            select(CityChallenge.challenge).where(CityChallenge.city_code == city)
+        )
+    )
+    practices = [p for item in valid for p in item.record.practice_ids]
+    unknown = await unknown_practices(catalog, practices) if practices else set()
+    for item in valid:
+        record: schemas.PlanRecord = item.record
+        if record.challenge not in adopted:
+            item.invalid(["plans", item.index, "challenge"], "the city has not adopted it")
+        for position, practice in enumerate(record.practice_ids):
+            if practice in unknown:
+                item.invalid(
+                    ["plans", item.index, "practice_ids", position],
+                    f"unknown catalog entry {practice}",
+                )
+    challenges = Counter(item.record.challenge for item in valid)
+    for item in valid:
+        if challenges[item.record.challenge] > 1:
+            item.invalid(["plans", item.index, "challenge"], "two plans for one challenge")
+
+
+async def _plan_ids(
+    session: AsyncSession, city: str, items: dict[str, list[Item]]
+) -> dict[str, uuid.UUID | None]:
+    """Plans children refer to: stored ones by id; those only in this batch map to None."""
+    referenced = {
+        item.record.plan_external_id
+        for name in ("milestones", "indicators", "reports")
+        for item in items[name]
+        if item.record is not None
+    }
+    stored = await session.execute(
+        select(Plan.external_id, Plan.id).where(
+            Plan.city_code == city, Plan.external_id.in_(referenced)
+        )
+    )
+    known: dict[str, uuid.UUID | None] = {str(key): value for key, value in stored.all()}
+    for item in items["plans"]:
+        if item.status != "invalid":
+            known.setdefault(item.record.external_id, None)
+    return known
+
+
+async def _classify(
+    session: AsyncSession,
+    city: str,
+    kind: Kind,
+    items: list[Item],
+    plan_ids: dict[str, uuid.UUID | None],
+) -> None:
+    valid = [item for item in items if item.status != "invalid"]
+    existing = await kind.load(session, city, [item.external_id for item in valid])
+    for item in valid:
+        if kind.name != "plans" and item.record.plan_external_id not in plan_ids:
+            item.invalid(
+                [kind.name, item.index, "plan_external_id"], "no such plan, here or stored"
+            )
+            continue
+        item.existing = existing.get(item.external_id)
+        item.values = kind.values(item.record, plan_ids)
+        stored = item.existing
+        if stored is None:
+            item.status = "conflict" if item.record.base_version is not None else "created"
+        elif kind.values_of(stored) == item.values:
+            item.status = "unchanged"
+        elif item.record.base_version is not None and item.record.base_version != stored["version"]:
+            item.status = "conflict"
+        elif stored.get("status") == "submitted":
+            item.invalid(
+                [kind.name, item.index],
+                "the report is submitted and frozen; correct it through the reports API",
+            )
+        else:
+            item.status = "updated"
