@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -84,7 +84,7 @@ def create_service_app(
     peers: tuple[str, ...] = (),
     readiness_checks: Sequence[ReadinessCheck] = (),
     settings: Settings | None = None,
-    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     **fastapi_kwargs: Any,
 ) -> FastAPI:
@@ -97,9 +97,11 @@ def create_service_app(
         await app.state.database.open()
         app.state.peers = Peers(settings, peers)
         try:
-            if on_startup is not None:
-                await on_startup(app)
-            yield
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan(app):
+                    yield
         finally:
             await app.state.peers.aclose()
             await app.state.database.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import structlog
 from fastapi import FastAPI
@@ -36,6 +39,13 @@ async def _upstreams_ready(app: FastAPI) -> dict[str, str]:
     return report
 
 
+@asynccontextmanager
+async def _gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await _create_first_admin(app)
+    async with proxy.upstream_sessions(app):
+        yield
+
+
 async def _create_first_admin(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     if not (settings.admin_email and settings.admin_password):
@@ -58,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         peers=SERVICE_NAMES,
         readiness_checks=[_upstreams_ready],
         settings=settings,
-        on_startup=_create_first_admin,
+        extra_lifespan=_gateway_lifespan,
         inner_middleware=[ApiKeyExchangeMiddleware],
         openapi_url=None,
         docs_url=None,
