@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, MetaData, SmallInteger, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, Range
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import FetchedValue
 
 SCHEMA = "participation"
 
@@ -47,3 +58,38 @@ class Space(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Closure(Base):
+    """A hub (or one of its spaces) closed for whole local days, e.g. a public holiday."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    hub_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Hub.id))
+    space_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Space.id))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Booking(Base):
+    """`blocked` is set by a database trigger; the exclusion constraint works on it."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    space_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Space.id))
+    during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    blocked: Mapped[Range[datetime]] = mapped_column(TSTZRANGE, server_default=FetchedValue())
+    status: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(500))
+    organisation: Mapped[str] = mapped_column(String(200))
+    booked_by: Mapped[str] = mapped_column(String(200))
+    event_id: Mapped[uuid.UUID | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
