@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.participation.api import bookings, hubs
+from services.participation.api import bookings, events, hubs
 
 router = APIRouter()
-for module in (hubs, bookings):
+for module in (hubs, bookings, events):
     router.include_router(module.router)
