@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from services.participation.app import create_app
 from shared.auth import Principal, Role, issue_token
 from shared.settings import Settings
+from tests.conftest import asgi_client, make_settings
+from tests.stack import Stack, free_port
 
 API = "/api/v1/participation"
 EVERY_DAY_8_TO_20 = {
@@ -74,3 +77,19 @@ def new_space(
         return space
 
     return create
+
+
+@pytest.fixture(scope="session")
+async def with_catalog(database_url: str, stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """The participation app in this process, talking to the real catalog process."""
+    settings = make_settings(database_url, catalog_url=stack.url("catalog"))
+    async with asgi_client(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def without_catalog(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The participation app with its catalog peer at a port where nothing listens."""
+    settings = make_settings(database_url, catalog_url=f"http://127.0.0.1:{free_port()}")
+    async with asgi_client(create_app(settings)) as client:
+        yield client

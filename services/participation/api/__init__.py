@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.participation.api import bookings, events, hubs
+from services.participation.api import bookings, events, hubs, labs
 
 router = APIRouter()
-for module in (hubs, bookings, events):
+for module in (hubs, bookings, events, labs):
     router.include_router(module.router)
