@@ -110,7 +110,9 @@ class SpacePatch(BaseModel):
     kind: SpaceKind | None = None
     capacity: int | None = Field(default=None, gt=0, le=10_000)
     opening_hours: OpeningHours | None = None
-    buffer_minutes: BufferMinutes | None = None
+    buffer_minutes: BufferMinutes | None = Field(
+        default=None, description="Applies to bookings made from now on."
+    )
     requires_approval: bool | None = None
 
 

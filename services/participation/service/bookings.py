@@ -260,7 +260,11 @@ async def cancel_for_event(session: AsyncSession, event_id: uuid.UUID) -> None:
     await session.execute(
         update(Booking)
         .where(Booking.event_id == event_id, Booking.status.in_(HOLDING))
-        .values(status=BookingStatus.CANCELLED.value, version=Booking.version + 1)
+        .values(
+            status=BookingStatus.CANCELLED.value,
+            version=Booking.version + 1,
+            updated_at=func.now(),
+        )
     )
 
 
