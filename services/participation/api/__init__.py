@@ -1,0 +1,11 @@
+"""Participation HTTP routes: thin, they parse, call the service and return."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.participation.api import bookings, calendar, events, hubs, labs
+
+router = APIRouter()
+for module in (calendar, hubs, bookings, events, labs):
+    router.include_router(module.router)

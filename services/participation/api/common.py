@@ -1,0 +1,38 @@
+"""Bits every participation router uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import BaseModel
+
+from shared.auth import Principal, Role, require_roles
+from shared.etag import etag_of
+
+PREFIX = "/api/v1/participation"
+Coordinator = Annotated[Principal, require_roles(Role.COORDINATOR)]
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified"}}
+
+
+def merge_patch(schema: str) -> dict[str, Any]:
+    """OpenAPI for a body that is a JSON Merge Patch (plain JSON is accepted too)."""
+    reference = {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+    return {
+        "requestBody": {
+            "content": {"application/merge-patch+json": reference, "application/json": reference}
+        }
+    }
+
+
+def created(collection: str) -> Callable[[BaseModel], dict[str, str]]:
+    """`Location` and `ETag` headers of a newly created resource."""
+
+    def headers(resource: BaseModel) -> dict[str, str]:
+        fields = resource.model_dump(include={"id", "version"})
+        return {
+            "Location": f"{PREFIX}/{collection}/{fields['id']}",
+            "ETag": etag_of(fields["version"]),
+        }
+
+    return headers

@@ -1,0 +1,280 @@
+"""Events and registrations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, EmailStr
+
+from services.participation.api.common import (
+    NOT_MODIFIED,
+    PREFIX,
+    Coordinator,
+    created,
+    merge_patch,
+)
+from services.participation.schemas import events as schemas
+from services.participation.service import events, registrations
+from shared.auth import OptionalPrincipal
+from shared.db import ReadConnection, Session
+from shared.etag import IfMatch, conditional_get, etag_of
+from shared.idempotency import Idempotency
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.problems import problem_responses
+
+router = APIRouter(prefix=PREFIX, tags=["events"])
+CancelToken = Annotated[
+    str | None,
+    Header(alias="X-Cancel-Token", description="The token returned when registering."),
+]
+
+
+@router.get(
+    "/events",
+    summary="Events, soonest first (the public sees public events)",
+    responses=problem_responses(400),
+)
+async def list_events(
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    principal: OptionalPrincipal,
+    starts_after: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    starts_before: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    lab_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Event]:
+    page = await events.list_events(
+        connection,
+        request.app.state.settings,
+        principal,
+        starts_after=starts_after,
+        starts_before=starts_before,
+        lab_id=lab_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.post(
+    "/events",
+    summary="Create an event; in a hub space it reserves the space, or fails with 409",
+    status_code=201,
+    response_model=schemas.Event,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_event(
+    body: schemas.EventCreate, session: Session, principal: Coordinator, idempotency: Idempotency
+) -> Response:
+    return await idempotency.run(
+        lambda: events.create_event(session, principal, body), headers=created("events")
+    )
+
+
+@router.get(
+    "/events/{event_id}",
+    summary="One event with its seat counts (never who registered)",
+    response_model=schemas.Event,
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_event(
+    event_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    principal: OptionalPrincipal,
+) -> schemas.Event | Response:
+    event = await events.get_event(connection, principal, event_id)
+    return conditional_get(request, response, event)
+
+
+@router.patch(
+    "/events/{event_id}",
+    summary="Change an event's text, capacity, registration window or visibility",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=merge_patch("EventPatch"),
+)
+async def patch_event(
+    event_id: uuid.UUID,
+    patch: Annotated[schemas.EventPatch, Body()],
+    response: Response,
+    session: Session,
+    principal: Coordinator,
+    if_match: IfMatch = None,
+) -> schemas.Event:
+    event = await events.patch_event(session, principal, event_id, patch, if_match)
+    response.headers["ETag"] = etag_of(event.version)
+    return event
+
+
+@router.delete(
+    "/events/{event_id}",
+    summary="Cancel an event; its space is freed, it stays listed as cancelled",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 412, 428),
+)
+async def cancel_event(
+    event_id: uuid.UUID, session: Session, _: Coordinator, if_match: IfMatch = None
+) -> Response:
+    await events.cancel_event(session, event_id, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/events/{event_id}/registrations",
+    summary="Register: confirmed while seats remain, else waitlisted with a position",
+    status_code=201,
+    response_model=schemas.NewRegistration,
+    responses=problem_responses(404, 409, 422),
+)
+async def register(
+    event_id: uuid.UUID,
+    body: schemas.RegistrationCreate,
+    session: Session,
+    principal: OptionalPrincipal,
+    idempotency: Idempotency,
+) -> Response:
+    def headers(registration: BaseModel) -> dict[str, str]:
+        location = created(f"events/{event_id}/registrations")(registration)
+        return {**location, "Cache-Control": "no-store"}
+
+    return await idempotency.run(
+        lambda: registrations.register(session, principal, event_id, body), headers=headers
+    )
+
+
+@router.get(
+    "/events/{event_id}/registrations",
+    summary="Who registered (coordinators)",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_registrations(
+    event_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    principal: Coordinator,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Registration]:
+    page = await registrations.list_registrations(
+        connection, request.app.state.settings, principal, event_id, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.get(
+    "/events/{event_id}/registrations.csv",
+    summary="Registrations as CSV (coordinators)",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "One row per registration"},
+        **problem_responses(401, 403, 404),
+    },
+)
+async def export_registrations(
+    event_id: uuid.UUID, connection: ReadConnection, principal: Coordinator
+) -> Response:
+    content = await registrations.export_csv(connection, principal, event_id)
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="registrations-{event_id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/events/{event_id}/registrations/{registration_id}",
+    summary="One registration (with its cancel token, or coordinators)",
+    responses=problem_responses(404),
+)
+async def get_registration(
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    response: Response,
+    session: Session,
+    principal: OptionalPrincipal,
+    token: CancelToken = None,
+) -> schemas.Registration:
+    registration = await registrations.get_registration(
+        session, principal, event_id, registration_id, token
+    )
+    response.headers["ETag"] = etag_of(registration.version)
+    response.headers["Cache-Control"] = "no-store"
+    return registration
+
+
+@router.delete(
+    "/events/{event_id}/registrations/{registration_id}",
+    summary="Cancel a registration; the first person waiting gets the seat",
+    status_code=204,
+    responses=problem_responses(404, 412, 428),
+)
+async def cancel_registration(
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    session: Session,
+    principal: OptionalPrincipal,
+    token: CancelToken = None,
+    if_match: IfMatch = None,
+) -> Response:
+    await registrations.cancel(session, principal, event_id, registration_id, token, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/events/{event_id}/registrations/{registration_id}/erasure",
+    summary="Erase the registrant's name and email (GDPR); the seat still counts",
+    status_code=204,
+    responses=problem_responses(404),
+)
+async def erase_registration(
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    session: Session,
+    principal: OptionalPrincipal,
+    token: CancelToken = None,
+) -> Response:
+    await registrations.erase(session, principal, event_id, registration_id, token)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/events/{event_id}/registrations/{registration_id}/attendance",
+    summary="Record whether a registrant came (coordinators)",
+    responses=problem_responses(401, 403, 404),
+)
+async def set_attendance(
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    body: schemas.Attendance,
+    session: Session,
+    _: Coordinator,
+) -> schemas.Registration:
+    return await registrations.set_attendance(session, event_id, registration_id, body.attended)
+
+
+class PersonErasure(BaseModel):
+    email: EmailStr
+
+
+class ErasureResult(BaseModel):
+    erased: int
+
+
+@router.post(
+    "/erasure",
+    summary="Erase one person's registrations everywhere (coordinators, on request)",
+    responses=problem_responses(401, 403, 422),
+)
+async def erase_person(body: PersonErasure, session: Session, _: Coordinator) -> ErasureResult:
+    return ErasureResult(erased=await registrations.erase_person(session, body.email))

@@ -1,0 +1,209 @@
+"""Hubs, spaces, closures and availability."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import AwareDatetime
+
+from services.participation.api.common import (
+    NOT_MODIFIED,
+    PREFIX,
+    Coordinator,
+    created,
+    merge_patch,
+)
+from services.participation.schemas import bookings as booking_schemas
+from services.participation.schemas import hubs as schemas
+from services.participation.service import availability, hubs
+from shared.db import ReadConnection, Session
+from shared.etag import IfMatch, conditional_get, etag_of
+from shared.idempotency import Idempotency
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.problems import problem_responses
+
+router = APIRouter(prefix=PREFIX, tags=["hubs and spaces"])
+
+
+@router.get(
+    "/hubs",
+    summary="The MAGNET Hub in Celje and the MiniHub in Prebold",
+    responses=problem_responses(400),
+)
+async def list_hubs(
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Hub]:
+    page = await hubs.list_hubs(connection, request.app.state.settings, limit=limit, cursor=cursor)
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.get(
+    "/hubs/{hub_id}",
+    summary="One hub",
+    response_model=schemas.Hub,
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_hub(
+    hub_id: uuid.UUID, request: Request, response: Response, connection: ReadConnection
+) -> schemas.Hub | Response:
+    return conditional_get(request, response, await hubs.get_hub(connection, hub_id))
+
+
+@router.get(
+    "/hubs/{hub_id}/spaces",
+    summary="The spaces of a hub",
+    responses=problem_responses(400, 404),
+)
+async def list_spaces(
+    hub_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Space]:
+    page = await hubs.list_spaces(
+        connection, request.app.state.settings, hub_id, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.post(
+    "/hubs/{hub_id}/spaces",
+    summary="Add a space to a hub (coordinators)",
+    status_code=201,
+    response_model=schemas.Space,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_space(
+    hub_id: uuid.UUID,
+    body: schemas.SpaceCreate,
+    session: Session,
+    idempotency: Idempotency,
+    _: Coordinator,
+) -> Response:
+    return await idempotency.run(
+        lambda: hubs.create_space(session, hub_id, body),
+        headers=created("spaces"),
+    )
+
+
+@router.get(
+    "/spaces/{space_id}",
+    summary="One space",
+    response_model=schemas.Space,
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_space(
+    space_id: uuid.UUID, request: Request, response: Response, connection: ReadConnection
+) -> schemas.Space | Response:
+    return conditional_get(request, response, await hubs.require_space(connection, space_id))
+
+
+@router.patch(
+    "/spaces/{space_id}",
+    summary="Change a space: opening hours, buffer, approval, capacity (coordinators)",
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    openapi_extra=merge_patch("SpacePatch"),
+)
+async def patch_space(
+    space_id: uuid.UUID,
+    patch: Annotated[schemas.SpacePatch, Body()],
+    response: Response,
+    session: Session,
+    _: Coordinator,
+    if_match: IfMatch = None,
+) -> schemas.Space:
+    space = await hubs.patch_space(session, space_id, patch, if_match)
+    response.headers["ETag"] = etag_of(space.version)
+    return space
+
+
+@router.get(
+    "/spaces/{space_id}/availability",
+    summary="Free intervals of a space on one local day",
+    responses=problem_responses(404, 422),
+)
+async def space_availability(
+    space_id: uuid.UUID, connection: ReadConnection, day: Annotated[date, Query(alias="date")]
+) -> booking_schemas.DayAvailability:
+    return await availability.space_day(connection, space_id, day)
+
+
+@router.get(
+    "/availability",
+    summary="What is free across both hubs in a window (at most 31 days)",
+    responses=problem_responses(422),
+)
+async def availability_across_hubs(
+    connection: ReadConnection,
+    starts_at: Annotated[AwareDatetime, Query(alias="from")],
+    ends_at: Annotated[AwareDatetime, Query(alias="to")],
+    kind: schemas.SpaceKind | None = None,
+    min_capacity: Annotated[int | None, Query(ge=1)] = None,
+) -> booking_schemas.Availability:
+    return await availability.across_hubs(
+        connection, starts_at, ends_at, kind=kind, min_capacity=min_capacity
+    )
+
+
+@router.get(
+    "/hubs/{hub_id}/closures",
+    summary="Days a hub or one of its spaces is closed",
+    responses=problem_responses(400, 404),
+)
+async def list_closures(
+    hub_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Closure]:
+    page = await hubs.list_closures(
+        connection, request.app.state.settings, hub_id, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.post(
+    "/hubs/{hub_id}/closures",
+    summary="Close a hub or a space for whole days (coordinators)",
+    status_code=201,
+    response_model=schemas.Closure,
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def create_closure(
+    hub_id: uuid.UUID,
+    body: schemas.ClosureCreate,
+    session: Session,
+    idempotency: Idempotency,
+    _: Coordinator,
+) -> Response:
+    return await idempotency.run(
+        lambda: hubs.create_closure(session, hub_id, body),
+        headers=created("closures"),
+    )
+
+
+@router.delete(
+    "/closures/{closure_id}",
+    summary="Remove a closure (coordinators)",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 412, 428),
+)
+async def delete_closure(
+    closure_id: uuid.UUID, session: Session, _: Coordinator, if_match: IfMatch = None
+) -> Response:
+    await hubs.delete_closure(session, closure_id, if_match)
+    return Response(status_code=204)

@@ -1,0 +1,116 @@
+"""RealLife Learning Labs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Body, Request, Response
+
+from services.participation.api.common import (
+    NOT_MODIFIED,
+    PREFIX,
+    Coordinator,
+    created,
+    merge_patch,
+)
+from services.participation.schemas import labs as schemas
+from services.participation.service import labs
+from shared.db import ReadConnection, Session
+from shared.etag import IfMatch, conditional_get, etag_of
+from shared.idempotency import Idempotency
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.problems import problem_responses
+
+router = APIRouter(prefix=PREFIX, tags=["labs"])
+
+
+def _catalog(request: Request) -> httpx.AsyncClient:
+    client: httpx.AsyncClient = request.app.state.peers["catalog"]
+    return client
+
+
+@router.get("/labs", summary="RealLife Learning Labs", responses=problem_responses(400))
+async def list_labs(
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    challenge: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Lab]:
+    page = await labs.list_labs(
+        connection, request.app.state.settings, challenge=challenge, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.post(
+    "/labs",
+    summary="Start a lab; its challenge and catalog entries are checked with the catalog",
+    status_code=201,
+    response_model=schemas.Lab,
+    responses=problem_responses(401, 403, 409, 422, 503),
+)
+async def create_lab(
+    body: schemas.LabCreate,
+    request: Request,
+    session: Session,
+    _: Coordinator,
+    idempotency: Idempotency,
+) -> Response:
+    authorization = request.headers.get("authorization")
+    return await idempotency.run(
+        lambda: labs.create_lab(session, _catalog(request), authorization, body),
+        headers=created("labs"),
+    )
+
+
+@router.get(
+    "/labs/{lab_id}",
+    summary="One lab with its phases",
+    response_model=schemas.Lab,
+    responses={**problem_responses(404), **NOT_MODIFIED},
+)
+async def get_lab(
+    lab_id: uuid.UUID, request: Request, response: Response, connection: ReadConnection
+) -> schemas.Lab | Response:
+    return conditional_get(request, response, await labs.get_lab(connection, lab_id))
+
+
+@router.patch(
+    "/labs/{lab_id}",
+    summary="Change a lab, e.g. move to its next phase (phases are replaced as a whole)",
+    responses=problem_responses(401, 403, 404, 412, 422, 428, 503),
+    openapi_extra=merge_patch("LabPatch"),
+)
+async def patch_lab(
+    lab_id: uuid.UUID,
+    patch: Annotated[schemas.LabPatch, Body()],
+    request: Request,
+    response: Response,
+    session: Session,
+    _: Coordinator,
+    if_match: IfMatch = None,
+) -> schemas.Lab:
+    lab = await labs.patch_lab(
+        session,
+        _catalog(request),
+        request.headers.get("authorization"),
+        lab_id,
+        patch,
+        if_match,
+    )
+    response.headers["ETag"] = etag_of(lab.version)
+    return lab
+
+
+@router.get(
+    "/labs/{lab_id}/statistics",
+    summary="Registrations and attendance by age band across the lab's events",
+    responses=problem_responses(404),
+)
+async def lab_statistics(lab_id: uuid.UUID, connection: ReadConnection) -> schemas.LabStatistics:
+    return await labs.statistics(connection, lab_id)

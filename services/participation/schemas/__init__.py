@@ -1,0 +1,1 @@
+"""Participation request and response bodies, one module per area."""

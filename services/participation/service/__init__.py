@@ -1,0 +1,1 @@
+"""Participation rules and queries, one module per area."""

@@ -1,0 +1,281 @@
+"""Bookings of hub spaces: the exclusion constraint decides, this module explains."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from services.participation.models import Booking, Space
+from services.participation.schemas import bookings as schemas
+from services.participation.schemas.bookings import BookingStatus
+from services.participation.schemas.hubs import Space as SpaceSchema
+from services.participation.service import hubs
+from services.participation.service.db_errors import EXCLUSION_VIOLATION, violated
+from services.participation.service.opening import within_opening_hours
+from shared.auth import Principal, Role
+from shared.etag import require_if_match
+from shared.pagination import Page, paginate
+from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
+from shared.settings import Settings
+
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+HOLDING = [status.value for status in schemas.HOLDING_STATUSES]
+
+_STARTS = func.lower(Booking.during).label("starts_at")
+_ENDS = func.upper(Booking.during).label("ends_at")
+_COLUMNS = (
+    Booking.id,
+    Booking.space_id,
+    Space.hub_id,
+    _STARTS,
+    _ENDS,
+    Booking.status,
+    Booking.purpose,
+    Booking.organisation,
+    Booking.event_id,
+    Booking.version,
+    Booking.created_at,
+    Booking.updated_at,
+)
+
+
+def _bookings() -> Any:
+    return select(*_COLUMNS).join(Space, Space.id == Booking.space_id)
+
+
+def _is_manager(principal: Principal) -> bool:
+    return principal.role in MANAGERS
+
+
+async def check_bookable(
+    session: AsyncSession, space: SpaceSchema, starts_at: datetime, ends_at: datetime, field: str
+) -> None:
+    """422 unless the range lies within the space's opening hours on a day it is open."""
+    zone = ZoneInfo(space.timezone)
+    local_day = starts_at.astimezone(zone).date()
+    if local_day in await hubs.closed_days(session, space, local_day, local_day):
+        raise UnprocessableContent(
+            f"The space is closed on {local_day.isoformat()}.",
+            errors=[ValidationIssue(loc=["body", field], msg="the space is closed that day")],
+        )
+    if not within_opening_hours(space.opening_hours, zone, starts_at, ends_at):
+        raise UnprocessableContent(
+            "The booking must lie within the space's opening hours "
+            f"(local time, {space.timezone}).",
+            errors=[ValidationIssue(loc=["body", field], msg="outside opening hours")],
+        )
+
+
+async def reserve(
+    session: AsyncSession,
+    space: SpaceSchema,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    status: BookingStatus,
+    purpose: str,
+    organisation: str,
+    booked_by: str,
+    event_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Insert a booking; an overlap (buffers included) is refused by the database → 409."""
+    booking_id = uuid.uuid4()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(Booking).values(
+                    id=booking_id,
+                    space_id=space.id,
+                    during=Range(starts_at, ends_at, bounds="[)"),
+                    status=status.value,
+                    purpose=purpose,
+                    organisation=organisation,
+                    booked_by=booked_by,
+                    event_id=event_id,
+                )
+            )
+    except IntegrityError as exc:
+        if violated(exc, EXCLUSION_VIOLATION) is None:
+            raise
+        raise await _overlap_problem(session, space, starts_at, ends_at) from exc
+    return booking_id
+
+
+def _rfc3339(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def _overlap_problem(
+    session: AsyncSession, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+) -> Conflict:
+    wanted = Range(starts_at, ends_at + timedelta(minutes=space.buffer_minutes), bounds="[)")
+    row = (
+        await session.execute(
+            select(_STARTS, _ENDS, Booking.status)
+            .where(
+                Booking.space_id == space.id,
+                Booking.status.in_(HOLDING),
+                Booking.blocked.overlaps(wanted),
+            )
+            .order_by(Booking.during)
+            .limit(1)
+        )
+    ).one_or_none()
+    buffer = f" (with {space.buffer_minutes} minutes between bookings)"
+    if row is None:  # the other booking was cancelled in the meantime; a retry may succeed
+        return Conflict("The space was just taken for an overlapping time; retry.")
+    starts, ends = _rfc3339(row.starts_at), _rfc3339(row.ends_at)
+    return Conflict(
+        f"The space is already booked from {starts} to {ends}"
+        f"{buffer if space.buffer_minutes else ''}.",
+        conflicting={
+            "starts_at": starts,
+            "ends_at": ends,
+            "status": row.status,
+            "buffer_minutes": space.buffer_minutes,
+        },
+    )
+
+
+async def create_booking(
+    session: AsyncSession, principal: Principal, body: schemas.BookingCreate
+) -> schemas.Booking:
+    space = await hubs.get_space(session, body.space_id, lock=True)
+    if space is None:
+        raise UnprocessableContent(
+            f"There is no space {body.space_id}.",
+            errors=[ValidationIssue(loc=["body", "space_id"], msg="unknown space")],
+        )
+    if body.starts_at < datetime.now(UTC):
+        raise UnprocessableContent(
+            "A booking cannot start in the past.",
+            errors=[ValidationIssue(loc=["body", "starts_at"], msg="in the past")],
+        )
+    await check_bookable(session, space, body.starts_at, body.ends_at, "starts_at")
+    booking_id = await reserve(
+        session,
+        space,
+        body.starts_at,
+        body.ends_at,
+        status=BookingStatus.PENDING if space.requires_approval else BookingStatus.CONFIRMED,
+        purpose=body.purpose,
+        organisation=body.organisation,
+        booked_by=principal.subject,
+    )
+    return await _require(session, booking_id)
+
+
+async def _require(
+    connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID
+) -> schemas.Booking:
+    row = (await connection.execute(_bookings().where(Booking.id == booking_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no booking {booking_id}.")
+    return schemas.Booking.model_validate(row._mapping)
+
+
+async def _owner(connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID) -> str:
+    booked_by = await connection.scalar(select(Booking.booked_by).where(Booking.id == booking_id))
+    if booked_by is None:
+        raise NotFound(f"There is no booking {booking_id}.")
+    return booked_by
+
+
+async def get_booking(
+    connection: AsyncConnection, principal: Principal, booking_id: uuid.UUID
+) -> schemas.Booking:
+    if not _is_manager(principal) and await _owner(connection, booking_id) != principal.subject:
+        raise NotFound(f"There is no booking {booking_id}.")
+    return await _require(connection, booking_id)
+
+
+async def list_bookings(
+    connection: AsyncConnection,
+    settings: Settings,
+    principal: Principal,
+    *,
+    space_id: uuid.UUID | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[schemas.Booking]:
+    """Coordinators see every booking; everyone else sees their own."""
+    statement = _bookings()
+    if not _is_manager(principal):
+        statement = statement.where(Booking.booked_by == principal.subject)
+    if space_id is not None:
+        statement = statement.where(Booking.space_id == space_id)
+    return await paginate(
+        connection,
+        statement,
+        key=[Booking.created_at, Booking.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=lambda row: schemas.Booking.model_validate(row._mapping),
+    )
+
+
+async def _lock(session: AsyncSession, booking_id: uuid.UUID) -> Any:
+    row = (
+        await session.execute(
+            select(Booking.status, Booking.version, Booking.booked_by, Booking.event_id)
+            .where(Booking.id == booking_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no booking {booking_id}.")
+    return row
+
+
+async def _set_status(session: AsyncSession, booking_id: uuid.UUID, status: BookingStatus) -> None:
+    await session.execute(
+        update(Booking)
+        .where(Booking.id == booking_id)
+        .values(status=status.value, version=Booking.version + 1, updated_at=func.now())
+    )
+
+
+async def cancel_booking(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, if_match: str | None
+) -> None:
+    booking = await _lock(session, booking_id)
+    if not _is_manager(principal) and booking.booked_by != principal.subject:
+        raise NotFound(f"There is no booking {booking_id}.")
+    require_if_match(if_match, booking.version)
+    if booking.event_id is not None:
+        raise Conflict("This booking holds an event's space; cancel the event instead.")
+    if booking.status in HOLDING:
+        await _set_status(session, booking_id, BookingStatus.CANCELLED)
+
+
+async def cancel_for_event(session: AsyncSession, event_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Booking)
+        .where(Booking.event_id == event_id, Booking.status.in_(HOLDING))
+        .values(
+            status=BookingStatus.CANCELLED.value,
+            version=Booking.version + 1,
+            updated_at=func.now(),
+        )
+    )
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, booking_id: uuid.UUID, to: BookingStatus
+) -> schemas.Booking:
+    """A coordinator confirms or rejects a pending booking."""
+    if not _is_manager(principal):
+        raise Forbidden("Only coordinators decide on bookings.")
+    booking = await _lock(session, booking_id)
+    if booking.status != BookingStatus.PENDING:
+        raise Conflict(f"The booking is {booking.status}; only a pending booking can be decided.")
+    await _set_status(session, booking_id, to)
+    return await _require(session, booking_id)

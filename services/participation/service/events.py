@@ -1,0 +1,214 @@
+"""Events: creating one in a hub space reserves the space in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from services.participation.models import Event, Hub, Lab, Registration, Space
+from services.participation.schemas import events as schemas
+from services.participation.schemas.bookings import BookingStatus
+from services.participation.service import bookings, hubs, seats
+from shared.auth import Principal
+from shared.etag import require_if_match
+from shared.i18n import pick
+from shared.pagination import Page, paginate
+from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
+from shared.settings import Settings
+
+DEFAULT_TIMEZONE = "Europe/Ljubljana"
+WAITLISTED = (
+    select(func.count())
+    .where(Registration.event_id == Event.id, Registration.status == "waitlisted")
+    .correlate(Event)
+    .scalar_subquery()
+)
+_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.description,
+    Event.lab_id,
+    Event.space_id,
+    Space.hub_id,
+    Event.address,
+    Event.starts_at,
+    Event.ends_at,
+    func.coalesce(Hub.timezone, literal(DEFAULT_TIMEZONE)).label("timezone"),
+    Event.capacity,
+    Event.confirmed_seats.label("confirmed"),
+    WAITLISTED.label("waitlisted"),
+    Event.registration_opens_at,
+    Event.registration_closes_at,
+    Event.is_public,
+    Event.status,
+    Event.version,
+    Event.created_at,
+    Event.updated_at,
+)
+
+
+def events_query() -> Any:
+    return (
+        select(*_COLUMNS)
+        .outerjoin(Space, Space.id == Event.space_id)
+        .outerjoin(Hub, Hub.id == Space.hub_id)
+    )
+
+
+def registration_open(
+    *,
+    status: str,
+    starts_at: datetime,
+    opens: datetime | None,
+    closes: datetime | None,
+    now: datetime,
+) -> bool:
+    return (
+        status == schemas.EventStatus.SCHEDULED
+        and (opens is None or opens <= now)
+        and (closes is None or now < closes)
+        and now < starts_at
+    )
+
+
+def to_event(row: Row[Any]) -> schemas.Event:
+    values = dict(row._mapping)
+    values["seats_left"] = max(0, values["capacity"] - values["confirmed"])
+    values["registration_open"] = registration_open(
+        status=values["status"],
+        starts_at=values["starts_at"],
+        opens=values["registration_opens_at"],
+        closes=values["registration_closes_at"],
+        now=datetime.now(UTC),
+    )
+    return schemas.Event.model_validate(values)
+
+
+def may_manage(principal: Principal | None) -> bool:
+    return principal is not None and principal.role in bookings.MANAGERS
+
+
+async def get_event(
+    connection: AsyncConnection | AsyncSession, principal: Principal | None, event_id: uuid.UUID
+) -> schemas.Event:
+    row = (await connection.execute(events_query().where(Event.id == event_id))).one_or_none()
+    if row is None or not (row.is_public or may_manage(principal)):
+        raise NotFound(f"There is no event {event_id}.")
+    return to_event(row)
+
+
+async def list_events(
+    connection: AsyncConnection,
+    settings: Settings,
+    principal: Principal | None,
+    *,
+    starts_after: datetime | None,
+    starts_before: datetime | None,
+    lab_id: uuid.UUID | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[schemas.Event]:
+    statement = events_query()
+    if not may_manage(principal):
+        statement = statement.where(Event.is_public)
+    if starts_after is not None:
+        statement = statement.where(Event.starts_at >= starts_after)
+    if starts_before is not None:
+        statement = statement.where(Event.starts_at < starts_before)
+    if lab_id is not None:
+        statement = statement.where(Event.lab_id == lab_id)
+    return await paginate(
+        connection,
+        statement,
+        key=[Event.starts_at, Event.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=to_event,
+    )
+
+
+def _unknown(field: str, what: str) -> UnprocessableContent:
+    return UnprocessableContent(
+        f"There is no {what} with that id.",
+        errors=[ValidationIssue(loc=["body", field], msg=f"unknown {what}")],
+    )
+
+
+async def create_event(
+    session: AsyncSession, principal: Principal, body: schemas.EventCreate
+) -> schemas.Event:
+    if body.lab_id is not None and await session.get(Lab, body.lab_id) is None:
+        raise _unknown("lab_id", "lab")
+    event_id = uuid.uuid4()
+    values = body.model_dump(exclude={"space_id"})
+    space = None
+    if body.space_id is not None:
+        space = await hubs.get_space(session, body.space_id, lock=True)
+        if space is None:
+            raise _unknown("space_id", "space")
+        await bookings.check_bookable(session, space, body.starts_at, body.ends_at, "starts_at")
+    await session.execute(
+        insert(Event).values(
+            id=event_id, space_id=body.space_id, created_by=principal.subject, **values
+        )
+    )
+    if space is not None:
+        # The same transaction: if the space is taken, the event is rolled back with the 409.
+        await bookings.reserve(
+            session,
+            space,
+            body.starts_at,
+            body.ends_at,
+            status=BookingStatus.CONFIRMED,
+            purpose=pick(body.model_dump(mode="json")["title"], "en")[:500],
+            organisation="MAGNET",
+            booked_by=principal.subject,
+            event_id=event_id,
+        )
+    return await get_event(session, principal, event_id)
+
+
+async def cancel_event(session: AsyncSession, event_id: uuid.UUID, if_match: str | None) -> None:
+    event = await seats.lock_event(session, event_id)
+    require_if_match(if_match, event.version)
+    if event.status == schemas.EventStatus.CANCELLED:
+        return
+    await seats.bump(session, event_id, status=schemas.EventStatus.CANCELLED.value)
+    await bookings.cancel_for_event(session, event_id)
+
+
+async def patch_event(
+    session: AsyncSession,
+    principal: Principal,
+    event_id: uuid.UUID,
+    patch: schemas.EventPatch,
+    if_match: str | None,
+) -> schemas.Event:
+    event = await seats.lock_event(session, event_id)
+    require_if_match(if_match, event.version)
+    changes = patch.model_dump(exclude_unset=True)
+    opens = changes.get("registration_opens_at", event.registration_opens_at)
+    closes = changes.get("registration_closes_at", event.registration_closes_at)
+    if opens is not None and closes is not None and closes <= opens:
+        raise UnprocessableContent(
+            "Registration must close after it opens.",
+            errors=[ValidationIssue(loc=["body", "registration_closes_at"], msg="before opening")],
+        )
+    capacity = changes.get("capacity") or event.capacity
+    if capacity < event.confirmed_seats:
+        raise Conflict(
+            f"{event.confirmed_seats} seats are already taken; capacity cannot go below that."
+        )
+    for required in ("title", "description", "capacity", "is_public"):
+        if changes.get(required, ...) is None:
+            changes.pop(required)
+    if changes:
+        await seats.bump(session, event_id, **changes)
+    if capacity > event.capacity:
+        await seats.promote_waitlisted(session, event_id, capacity - event.confirmed_seats)
+    return await get_event(session, principal, event_id)

@@ -1,0 +1,224 @@
+"""Hubs, spaces and closures."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from services.participation.models import Closure, Hub, Space
+from services.participation.schemas import hubs as schemas
+from shared.etag import require_if_match
+from shared.pagination import Page, paginate
+from shared.problems import Conflict, NotFound
+from shared.settings import Settings
+
+_HUB_COLUMNS = (
+    Hub.id,
+    Hub.slug,
+    Hub.name,
+    Hub.description,
+    Hub.town,
+    Hub.address,
+    Hub.timezone,
+    Hub.version,
+    Hub.created_at,
+    Hub.updated_at,
+)
+SPACE_COLUMNS = (
+    Space.id,
+    Space.hub_id,
+    Space.slug,
+    Space.name,
+    Space.kind,
+    Space.capacity,
+    Space.opening_hours,
+    Hub.timezone,
+    Space.buffer_minutes,
+    Space.requires_approval,
+    Space.version,
+    Space.created_at,
+    Space.updated_at,
+)
+_CLOSURE_COLUMNS = (
+    Closure.id,
+    Closure.hub_id,
+    Closure.space_id,
+    Closure.starts_on,
+    Closure.ends_on,
+    Closure.reason,
+    Closure.version,
+    Closure.created_at,
+)
+
+
+def spaces_with_hub() -> Any:
+    return select(*SPACE_COLUMNS).join(Hub, Hub.id == Space.hub_id)
+
+
+async def list_hubs(
+    connection: AsyncConnection, settings: Settings, *, limit: int, cursor: str | None
+) -> Page[schemas.Hub]:
+    return await paginate(
+        connection,
+        select(*_HUB_COLUMNS),
+        key=[Hub.created_at, Hub.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=lambda row: schemas.Hub.model_validate(row._mapping),
+    )
+
+
+async def get_hub(connection: AsyncConnection | AsyncSession, hub_id: uuid.UUID) -> schemas.Hub:
+    row = (await connection.execute(select(*_HUB_COLUMNS).where(Hub.id == hub_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no hub {hub_id}.")
+    return schemas.Hub.model_validate(row._mapping)
+
+
+async def list_spaces(
+    connection: AsyncConnection,
+    settings: Settings,
+    hub_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[schemas.Space]:
+    await get_hub(connection, hub_id)
+    return await paginate(
+        connection,
+        spaces_with_hub().where(Space.hub_id == hub_id),
+        key=[Space.created_at, Space.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=lambda row: schemas.Space.model_validate(row._mapping),
+    )
+
+
+async def get_space(
+    connection: AsyncConnection | AsyncSession, space_id: uuid.UUID, *, lock: bool = False
+) -> schemas.Space | None:
+    """One space; with `lock`, its row stays locked until the transaction ends."""
+    statement = spaces_with_hub().where(Space.id == space_id)
+    if lock:
+        # Serialises writes that concern one space (bookings, changes) without blocking reads.
+        statement = statement.with_for_update(of=Space, key_share=True)
+    row = (await connection.execute(statement)).one_or_none()
+    return None if row is None else schemas.Space.model_validate(row._mapping)
+
+
+async def require_space(
+    connection: AsyncConnection | AsyncSession, space_id: uuid.UUID
+) -> schemas.Space:
+    space = await get_space(connection, space_id)
+    if space is None:
+        raise NotFound(f"There is no space {space_id}.")
+    return space
+
+
+async def create_space(
+    session: AsyncSession, hub_id: uuid.UUID, body: schemas.SpaceCreate
+) -> schemas.Space:
+    await get_hub(session, hub_id)
+    space_id = uuid.uuid4()
+    values = body.model_dump(mode="json")
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(Space).values(id=space_id, hub_id=hub_id, **values))
+    except IntegrityError as exc:
+        raise Conflict(f"The hub already has a space with the slug {body.slug!r}.") from exc
+    return await require_space(session, space_id)
+
+
+async def patch_space(
+    session: AsyncSession, space_id: uuid.UUID, patch: schemas.SpacePatch, if_match: str | None
+) -> schemas.Space:
+    space = await get_space(session, space_id, lock=True)
+    if space is None:
+        raise NotFound(f"There is no space {space_id}.")
+    require_if_match(if_match, space.version)
+    changes = patch.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    if changes:
+        await session.execute(
+            update(Space)
+            .where(Space.id == space_id)
+            .values(**changes, version=Space.version + 1, updated_at=func.now())
+        )
+    return await require_space(session, space_id)
+
+
+async def list_closures(
+    connection: AsyncConnection,
+    settings: Settings,
+    hub_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[schemas.Closure]:
+    await get_hub(connection, hub_id)
+    return await paginate(
+        connection,
+        select(*_CLOSURE_COLUMNS).where(Closure.hub_id == hub_id),
+        key=[Closure.starts_on, Closure.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=lambda row: schemas.Closure.model_validate(row._mapping),
+    )
+
+
+async def create_closure(
+    session: AsyncSession, hub_id: uuid.UUID, body: schemas.ClosureCreate
+) -> schemas.Closure:
+    await get_hub(session, hub_id)
+    if body.space_id is not None:
+        space = await get_space(session, body.space_id)
+        if space is None or space.hub_id != hub_id:
+            raise NotFound(f"The hub has no space {body.space_id}.")
+    row = (
+        await session.execute(
+            insert(Closure)
+            .values(id=uuid.uuid4(), hub_id=hub_id, **body.model_dump())
+            .returning(*_CLOSURE_COLUMNS)
+        )
+    ).one()
+    return schemas.Closure.model_validate(row._mapping)
+
+
+async def delete_closure(
+    session: AsyncSession, closure_id: uuid.UUID, if_match: str | None
+) -> None:
+    version = await session.scalar(
+        select(Closure.version).where(Closure.id == closure_id).with_for_update()
+    )
+    if version is None:
+        raise NotFound(f"There is no closure {closure_id}.")
+    require_if_match(if_match, version)
+    await session.execute(delete(Closure).where(Closure.id == closure_id))
+
+
+async def closed_days(
+    connection: AsyncConnection | AsyncSession, space: schemas.Space, first: date, last: date
+) -> set[date]:
+    """The local days in `[first, last]` on which the space or its whole hub is closed."""
+    rows = await connection.execute(
+        select(Closure.starts_on, Closure.ends_on).where(
+            Closure.hub_id == space.hub_id,
+            or_(Closure.space_id.is_(None), Closure.space_id == space.id),
+            Closure.starts_on <= last,
+            Closure.ends_on >= first,
+        )
+    )
+    days: set[date] = set()
+    for starts_on, ends_on in rows:
+        day = max(starts_on, first)
+        while day <= min(ends_on, last):
+            days.add(day)
+            day = date.fromordinal(day.toordinal() + 1)
+    return days

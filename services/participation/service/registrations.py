@@ -1,0 +1,298 @@
+"""Registrations: confirmed while seats remain, else a place on the waitlist.
+
+Personal data (name, email) is only ever returned to the registrant holding the cancel
+token and to coordinators. Erasure blanks it but keeps the row, so seat counts and
+statistics stay true.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
+
+from services.participation.models import Event, Registration
+from services.participation.schemas import events as schemas
+from services.participation.service import seats
+from services.participation.service.db_errors import UNIQUE_VIOLATION, violated
+from services.participation.service.events import get_event, may_manage, registration_open
+from shared.auth import Principal
+from shared.etag import require_if_match
+from shared.pagination import Page, paginate
+from shared.problems import Conflict, NotFound
+from shared.settings import Settings
+
+_Earlier = aliased(Registration)
+_POSITION = (
+    select(func.count())
+    .where(
+        _Earlier.event_id == Registration.event_id,
+        _Earlier.status == "waitlisted",
+        _Earlier.waitlist_number <= Registration.waitlist_number,
+    )
+    .correlate(Registration)
+    .scalar_subquery()
+)
+_COLUMNS = (
+    Registration.id,
+    Registration.event_id,
+    Registration.name,
+    Registration.email,
+    Registration.age_band,
+    Registration.status,
+    Registration.waitlist_number,
+    _POSITION.label("position"),
+    Registration.attended,
+    Registration.erased_at,
+    Registration.version,
+    Registration.created_at,
+    Registration.updated_at,
+)
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _to_registration(row: Row[Any]) -> schemas.Registration:
+    values = dict(row._mapping)
+    values["waitlist_position"] = values["position"] if values["status"] == "waitlisted" else None
+    values["erased"] = values["erased_at"] is not None
+    return schemas.Registration.model_validate(values)
+
+
+async def _read(
+    connection: AsyncConnection | AsyncSession, registration_id: uuid.UUID
+) -> schemas.Registration:
+    row = (
+        await connection.execute(select(*_COLUMNS).where(Registration.id == registration_id))
+    ).one()
+    return _to_registration(row)
+
+
+async def register(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    body: schemas.RegistrationCreate,
+) -> schemas.NewRegistration:
+    event = await seats.lock_event(session, event_id)
+    if not (event.is_public or may_manage(principal)):
+        raise NotFound(f"There is no event {event_id}.")
+    if event.status == schemas.EventStatus.CANCELLED:
+        raise Conflict("The event has been cancelled.")
+    if not registration_open(
+        status=event.status,
+        starts_at=event.starts_at,
+        opens=event.registration_opens_at,
+        closes=event.registration_closes_at,
+        now=datetime.now(UTC),
+    ):
+        raise Conflict("Registration for this event is not open.")
+    confirmed = event.confirmed_seats < event.capacity
+    waitlist_number = None if confirmed else event.last_waitlist_number + 1
+    token = secrets.token_urlsafe(24)
+    registration_id = uuid.uuid4()
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                insert(Registration).values(
+                    id=registration_id,
+                    event_id=event_id,
+                    name=body.name,
+                    email=body.email,
+                    consent_at=func.now(),
+                    age_band=body.age_band.value if body.age_band else None,
+                    status="confirmed" if confirmed else "waitlisted",
+                    waitlist_number=waitlist_number,
+                    cancel_token_hash=_hash(token),
+                )
+            )
+    except IntegrityError as exc:
+        if violated(exc, UNIQUE_VIOLATION) != "uq_registrations_event_email":
+            raise
+        raise Conflict("This email address is already registered for the event.") from exc
+    if confirmed:
+        await seats.bump(session, event_id, confirmed_seats=Event.confirmed_seats + 1)
+    else:
+        await seats.bump(session, event_id, last_waitlist_number=waitlist_number)
+    created = await _read(session, registration_id)
+    return schemas.NewRegistration(**created.model_dump(), cancel_token=token)
+
+
+async def _locked_registration(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    token: str | None,
+) -> Any:
+    row = (
+        await session.execute(
+            select(Registration.status, Registration.version, Registration.cancel_token_hash)
+            .where(Registration.id == registration_id, Registration.event_id == event_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    allowed = may_manage(principal) or (
+        row is not None
+        and token is not None
+        and hmac.compare_digest(row.cancel_token_hash, _hash(token))
+    )
+    if row is None or not allowed:
+        raise NotFound(f"There is no registration {registration_id} you may see.")
+    return row
+
+
+async def get_registration(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    token: str | None,
+) -> schemas.Registration:
+    await _locked_registration(session, principal, event_id, registration_id, token)
+    return await _read(session, registration_id)
+
+
+async def cancel(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    token: str | None,
+    if_match: str | None,
+) -> None:
+    """Cancel; a freed seat goes to the first person waiting, in this same transaction."""
+    await seats.lock_event(session, event_id)
+    registration = await _locked_registration(session, principal, event_id, registration_id, token)
+    require_if_match(if_match, registration.version)
+    if registration.status == "cancelled":
+        return
+    await session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id)
+        .values(status="cancelled", version=Registration.version + 1, updated_at=func.now())
+    )
+    if registration.status == "confirmed":
+        await seats.bump(session, event_id, confirmed_seats=Event.confirmed_seats - 1)
+        await seats.promote_waitlisted(session, event_id, 1)
+    else:
+        await seats.bump(session, event_id)
+
+
+async def erase(
+    session: AsyncSession,
+    principal: Principal | None,
+    event_id: uuid.UUID,
+    registration_id: uuid.UUID,
+    token: str | None,
+) -> None:
+    """Forget who registered (GDPR) while the seat, status and age band still count."""
+    await _locked_registration(session, principal, event_id, registration_id, token)
+    await session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.erased_at.is_(None))
+        .values(
+            name=None,
+            email=None,
+            erased_at=func.now(),
+            version=Registration.version + 1,
+            updated_at=func.now(),
+        )
+    )
+
+
+async def erase_person(session: AsyncSession, email: str) -> int:
+    """Erase one person's data from every event (a coordinator acting on a GDPR request)."""
+    result = await session.execute(
+        update(Registration)
+        .where(func.lower(Registration.email) == email.lower())
+        .values(
+            name=None,
+            email=None,
+            erased_at=func.now(),
+            version=Registration.version + 1,
+            updated_at=func.now(),
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def set_attendance(
+    session: AsyncSession, event_id: uuid.UUID, registration_id: uuid.UUID, attended: bool
+) -> schemas.Registration:
+    result = await session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.event_id == event_id)
+        .values(attended=attended, version=Registration.version + 1, updated_at=func.now())
+    )
+    if not getattr(result, "rowcount", 0):
+        raise NotFound(f"There is no registration {registration_id}.")
+    return await _read(session, registration_id)
+
+
+async def list_registrations(
+    connection: AsyncConnection,
+    settings: Settings,
+    principal: Principal,
+    event_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[schemas.Registration]:
+    await get_event(connection, principal, event_id)
+    return await paginate(
+        connection,
+        select(*_COLUMNS).where(Registration.event_id == event_id),
+        key=[Registration.created_at, Registration.id],
+        limit=limit,
+        cursor=cursor,
+        settings=settings,
+        item=_to_registration,
+    )
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def export_csv(connection: AsyncConnection, principal: Principal, event_id: uuid.UUID) -> str:
+    await get_event(connection, principal, event_id)
+    rows = await connection.execute(
+        select(*_COLUMNS)
+        .where(Registration.event_id == event_id)
+        .order_by(Registration.created_at, Registration.id)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        ["name", "email", "age_band", "status", "waitlist_position", "attended", "registered_at"]
+    )
+    for row in rows:
+        registration = _to_registration(row)
+        writer.writerow(
+            _cell(value)
+            for value in (
+                registration.name,
+                registration.email,
+                registration.age_band,
+                registration.status,
+                registration.waitlist_position,
+                registration.attended,
+                registration.created_at.isoformat(),
+            )
+        )
+    return buffer.getvalue()

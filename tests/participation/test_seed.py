@@ -1,0 +1,61 @@
+"""The demo programme: two labs with phases, the Opening Site Visit and upcoming workshops."""
+
+from __future__ import annotations
+
+import httpx
+
+from shared.seeding import seed_id
+from tests.participation.conftest import API
+
+
+class TestDemoProgramme:
+    async def test_the_labs_are_seeded_with_their_current_phase(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        for slug, challenge in (("city-vibe-lab", "city-vibe"), ("housing-lab", "housing")):
+            response = await participation.get(f"{API}/labs/{seed_id('lab', slug)}")
+
+            assert response.status_code == 200
+            lab = response.json()
+            assert (lab["challenge"], lab["current_phase"]) == (challenge, "co-create")
+            assert [phase["key"] for phase in lab["phases"]] == [
+                "discover",
+                "co-create",
+                "prototype",
+                "test",
+            ]
+            assert str(seed_id("entry", "reallife-learning-labs")) in lab["methods"]
+
+    async def test_the_opening_site_visit_and_workshops_are_public_events(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        visit = (
+            await participation.get(f"{API}/events/{seed_id('event', 'opening-site-visit')}")
+        ).json()
+        workshop = (
+            await participation.get(
+                f"{API}/events/{seed_id('event', 'housing-co-creation-workshop')}"
+            )
+        ).json()
+
+        assert visit["title"]["en"] == "Opening Site Visit"
+        assert visit["starts_at"] == "2025-10-15T07:00:00Z"
+        assert visit["registration_open"] is False
+        assert workshop["space_id"] == str(seed_id("space", "magnet-hub-celje", "co-creation-room"))
+
+    async def test_a_workshop_in_a_hub_space_holds_its_booking(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        space_id = seed_id("space", "magnet-hub-celje", "co-creation-room")
+
+        day = (
+            await participation.get(
+                f"{API}/spaces/{space_id}/availability", params={"date": "2026-12-10"}
+            )
+        ).json()
+
+        # Open 09:00-20:00 CET; the workshop holds 16:00-19:00 plus 15 minutes either side.
+        assert day["free"] == [
+            {"starts_at": "2026-12-10T08:00:00Z", "ends_at": "2026-12-10T14:45:00Z"},
+            {"starts_at": "2026-12-10T18:15:00Z", "ends_at": "2026-12-10T19:00:00Z"},
+        ]
