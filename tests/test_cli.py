@@ -38,22 +38,24 @@ def fresh_database(server_url: str) -> Iterator[str]:
         asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
-def start_up(env: dict[str, str], gateway_port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*MAGNET, "up", "--port", str(gateway_port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def start_up(env: dict[str, str], gateway_port: int, log: Path) -> subprocess.Popen[bytes]:
+    # Output goes to a file: a pipe nobody reads while the stack runs could fill and block it.
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            [*MAGNET, "up", "--port", str(gateway_port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
-def wait_for_gateway(process: subprocess.Popen[str], port: int, timeout: float = 90) -> None:
+def wait_for_gateway(
+    process: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"magnet up exited with {process.returncode}:\n{output}")
+            raise AssertionError(f"magnet up exited with {process.returncode}:\n{log.read_text()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 return
@@ -83,15 +85,19 @@ def up_env(database_url: str | None, data_dir: Path | None = None) -> tuple[dict
 
 
 class TestMagnetUp:
-    def test_brings_the_stack_up_and_stops_it_cleanly_on_sigterm(self, fresh_database: str) -> None:
+    def test_brings_the_stack_up_and_stops_it_cleanly_on_sigterm(
+        self, fresh_database: str, tmp_path: Path
+    ) -> None:
         env, port = up_env(fresh_database)
-        process = start_up(env, port)
-        wait_for_gateway(process, port)
+        log = tmp_path / "up.log"
+        process = start_up(env, port, log)
+        wait_for_gateway(process, port, log)
         children = descendants(process.pid)
 
         cities = httpx.get(f"http://127.0.0.1:{port}/api/v1/transfer/cities", timeout=5)
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        output = log.read_text()
 
         assert cities.status_code == 200
         assert {c["code"] for c in cities.json()["items"]} == {"varazdin", "kosice", "nardo"}
@@ -101,18 +107,20 @@ class TestMagnetUp:
         assert_all_gone(children)
 
     def test_runs_on_the_embedded_database_and_stops_it_too(self, tmp_path: Path) -> None:
-        env, port = up_env(None, data_dir=tmp_path)
-        process = start_up(env, port)
-        wait_for_gateway(process, port)
+        env, port = up_env(None, data_dir=tmp_path / "data")
+        log = tmp_path / "up.log"
+        process = start_up(env, port, log)
+        wait_for_gateway(process, port, log)
         postgres = [
             p
             for p in psutil.process_iter(["cmdline"])
-            if str(tmp_path) in " ".join(p.info["cmdline"] or [])
+            if str(tmp_path / "data") in " ".join(p.info["cmdline"] or [])
         ]
 
         hubs = httpx.get(f"http://127.0.0.1:{port}/api/v1/participation/hubs", timeout=5)
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        output = log.read_text()
 
         assert hubs.status_code == 200
         assert len(hubs.json()["items"]) == 2
@@ -120,14 +128,17 @@ class TestMagnetUp:
         assert process.returncode == 0, output
         assert_all_gone(postgres)
 
-    def test_a_killed_supervisor_takes_its_services_with_it(self, fresh_database: str) -> None:
+    def test_a_killed_supervisor_takes_its_services_with_it(
+        self, fresh_database: str, tmp_path: Path
+    ) -> None:
         env, port = up_env(fresh_database)
-        process = start_up(env, port)
-        wait_for_gateway(process, port)
+        log = tmp_path / "up.log"
+        process = start_up(env, port, log)
+        wait_for_gateway(process, port, log)
         children = descendants(process.pid)
 
         process.kill()
-        process.communicate(timeout=10)
+        process.wait(timeout=10)
 
         assert_all_gone(children)
 
