@@ -154,11 +154,11 @@ async def _matches(
     )
 
     def text_in(language: str) -> ColumnElement[str]:
-        summary_and_body = func.concat_ws(
-            "\n", matched.c.summary[language].astext, matched.c.body[language].astext
-        )
-        return func.coalesce(
-            func.nullif(summary_and_body, ""), matched.c.title[language].astext, ""
+        return func.concat_ws(
+            "\n",
+            matched.c.title[language].astext,
+            matched.c.summary[language].astext,
+            matched.c.body[language].astext,
         )
 
     headline = case(
