@@ -6,10 +6,16 @@ urban challenges Celje addresses (and partner cities adopt).
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.catalog.models import Challenge, InnovationBlock
-from shared.seeding import upsert
+from services.catalog.models import Challenge, Entry, EntryRevision, InnovationBlock
+from services.catalog.seed_entries import ENTRIES, PUBLISHED_AT
+from shared.seeding import seed_id, upsert
+
+SEED_ACTOR = "system:seed"
 
 INNOVATION_BLOCKS: list[tuple[str, dict[str, str], dict[str, str]]] = [
     (
@@ -185,4 +191,39 @@ async def seed(connection: AsyncConnection) -> int:
             key=["code"],
             overwrite=True,
         )
+    return changed + await seed_entries(connection)
+
+
+async def seed_entries(connection: AsyncConnection) -> int:
+    """The published entries other services link to; rows people edited stay as they are."""
+    rows = [
+        {
+            "id": seed_id("entry", entry["slug"]),
+            **entry,
+            "status": "published",
+            "published_at": datetime.fromisoformat(PUBLISHED_AT),
+            "version": 1,
+            "created_by": SEED_ACTOR,
+            "updated_by": SEED_ACTOR,
+        }
+        for entry in ENTRIES
+    ]
+    changed = await upsert(connection, Entry, rows, key=["id"])
+    # The first revision of each seeded entry, once.
+    seeded = select(
+        Entry.id,
+        Entry.version,
+        literal("created"),
+        literal(SEED_ACTOR),
+        literal("admin"),
+        func.jsonb_build_object("seeded", True),
+    ).where(
+        Entry.id.in_([row["id"] for row in rows]),
+        ~select(EntryRevision.id).where(EntryRevision.entry_id == Entry.id).exists(),
+    )
+    await connection.execute(
+        insert(EntryRevision).from_select(
+            ["entry_id", "version", "action", "actor", "actor_role", "changes"], seeded
+        )
+    )
     return changed

@@ -1,0 +1,253 @@
+"""Routes for entries: list and search, create, read (JSON or JSON-LD), change, workflow."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from services.catalog import schemas
+from services.catalog.linked_data import entry_path, json_ld
+from services.catalog.service import entries
+from services.catalog.service.listing import EntryFilter, Sort, list_entries
+from shared.auth import OptionalPrincipal, Principal, Role, require_roles
+from shared.db import ReadConnection, Session
+from shared.etag import IfMatch, conditional_get, etag_of
+from shared.i18n import LANGUAGES, Language
+from shared.idempotency import Idempotency
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.problems import BadRequest, Problem, problem_responses
+
+router = APIRouter()
+
+Editor = Annotated[Principal, require_roles(Role.EDITOR)]
+EntryRef = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=120,
+        description="The entry's id or its slug.",
+        examples=["towns-living-room"],
+    ),
+]
+Codes = Annotated[list[str], Query(max_length=20)]
+LD_MEDIA_TYPE = "application/ld+json"
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug = 415, "unsupported-media-type"
+
+
+def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
+    return Response(
+        entry.model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": etag_of(entry.version)},
+    )
+
+
+@router.get(
+    "/entries",
+    summary="List and search entries (published ones without credentials)",
+    description=(
+        "Sorted by relevance when `q` is given, else by recency (publication time for "
+        "published entries, creation time when unpublished ones are listed). Repeated tag "
+        "parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. "
+        "`lang` keeps entries that have a title in that language and prefers it for matches."
+    ),
+    responses=problem_responses(400, 422),
+)
+async def get_entries(
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    principal: OptionalPrincipal,
+    q: Annotated[str | None, Query(max_length=200, description="Words to search for.")] = None,
+    kind: Annotated[list[schemas.EntryKind], Query()] = [],  # noqa: B006 (FastAPI copies it)
+    block: Codes = [],  # noqa: B006
+    challenge: Codes = [],  # noqa: B006
+    city: Codes = [],  # noqa: B006
+    status: Annotated[list[schemas.EntryStatus], Query()] = [],  # noqa: B006
+    lang: Language | None = None,
+    sort: Sort | None = None,
+    facets: Annotated[bool, Query(description="Add counts per kind, block, challenge.")] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> schemas.EntryPage:
+    wanted = EntryFilter(
+        q=q,
+        kinds=kind,
+        blocks=block,
+        challenges=challenge,
+        cities=city,
+        statuses=status,
+        lang=lang.value if lang else None,
+        sort=sort,
+    )
+    page = await list_entries(
+        connection,
+        request.app.state.settings,
+        wanted,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        facets=facets,
+    )
+    link_next(request, response, page.next_cursor)
+    return page
+
+
+@router.post(
+    "/entries",
+    summary="Create an entry (a draft)",
+    status_code=201,
+    response_model=schemas.Entry,
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_entry(
+    new: schemas.NewEntry, session: Session, idempotency: Idempotency, editor: Editor
+) -> Response:
+    async def create() -> schemas.Entry:
+        return await entries.create_entry(session, new, editor)
+
+    def headers(created: Any) -> dict[str, str]:
+        return {"Location": entry_path(created), "ETag": etag_of(created.version)}
+
+    return await idempotency.run(create, status_code=201, headers=headers)
+
+
+def _wants_linked_data(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    ranges = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if LD_MEDIA_TYPE not in ranges:
+        return False
+    return "application/json" not in ranges or ranges.index(LD_MEDIA_TYPE) < ranges.index(
+        "application/json"
+    )
+
+
+def _accepted_language(request: Request) -> str | None:
+    for part in request.headers.get("accept-language", "").split(","):
+        language = part.split(";")[0].strip().lower()[:2]
+        if language in LANGUAGES:
+            return language
+    return None
+
+
+@router.get(
+    "/entries/{ref}",
+    summary="One entry by id or slug (JSON, or schema.org JSON-LD with Accept)",
+    response_model=schemas.Entry,
+    responses={
+        200: {"content": {LD_MEDIA_TYPE: {}}},
+        304: {"description": "Not modified"},
+        **problem_responses(404),
+    },
+)
+async def get_entry(
+    ref: EntryRef,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    principal: OptionalPrincipal,
+    lang: Annotated[Language | None, Query(description="Language of the JSON-LD.")] = None,
+) -> schemas.Entry | Response:
+    entry = await entries.get_entry(connection, ref, principal)
+    response.headers["Vary"] = "Accept, Accept-Language, Authorization"
+    if not _wants_linked_data(request):
+        return conditional_get(request, response, entry)
+    etag = f'"v{entry.version}-ld"'
+    headers = {"ETag": etag, "Vary": response.headers["Vary"]}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    document = json_ld(entry, lang.value if lang else _accepted_language(request))
+    return JSONResponse(document, media_type=LD_MEDIA_TYPE, headers=headers)
+
+
+async def _merge_patch(request: Request) -> Any:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in {MERGE_PATCH_MEDIA_TYPE, "application/json"}:
+        raise UnsupportedMediaType(
+            f"Send a JSON Merge Patch as {MERGE_PATCH_MEDIA_TYPE} (or application/json)."
+        )
+    try:
+        return json.loads(await request.body())
+    except ValueError as exc:
+        raise BadRequest("The body is not valid JSON.") from exc
+
+
+@router.patch(
+    "/entries/{ref}",
+    summary="Change an entry with a JSON Merge Patch (RFC 7396); needs If-Match",
+    response_model=schemas.Entry,
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 415, 422, 428),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                MERGE_PATCH_MEDIA_TYPE: {"schema": {"type": "object"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+async def patch_entry(
+    ref: EntryRef, request: Request, session: Session, editor: Editor, if_match: IfMatch = None
+) -> Response:
+    patch = await _merge_patch(request)
+    return _with_etag(await entries.update_entry(session, ref, patch, if_match, editor))
+
+
+@router.delete(
+    "/entries/{ref}",
+    summary="Delete an entry (its revisions are kept); needs If-Match",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 412, 428),
+)
+async def delete_entry(
+    ref: EntryRef, session: Session, editor: Editor, if_match: IfMatch = None
+) -> Response:
+    await entries.delete_entry(session, ref, if_match, editor)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/entries/{ref}/transitions",
+    summary="Move an entry through draft → in_review → published → archived",
+    description="Also in_review → draft. An illegal move is a 409; If-Match is optional.",
+    response_model=schemas.Entry,
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def post_transition(
+    ref: EntryRef,
+    transition: schemas.Transition,
+    session: Session,
+    editor: Editor,
+    if_match: IfMatch = None,
+) -> Response:
+    return _with_etag(await entries.transition(session, ref, transition.to, if_match, editor))
+
+
+@router.get(
+    "/entries/{ref}/revisions",
+    summary="Every change of an entry: who, when and what (editors and admins)",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def get_revisions(
+    ref: EntryRef,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    _: Editor,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[schemas.Revision]:
+    page = await entries.list_revisions(
+        connection, request.app.state.settings, ref, limit=limit, cursor=cursor
+    )
+    link_next(request, response, page.next_cursor)
+    return page

@@ -1,0 +1,159 @@
+"""The search expression: one query over all five languages, accent- and case-insensitive.
+
+Each word becomes an OR of its forms under the three text-search configurations (plain
+unaccented for sl/hr/sk, and the English and Italian stemmers), words are ANDed, and the
+last word is a prefix (the user may still be typing it). Longer words also match titles by
+trigram word similarity, so one typo still finds the entry.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import reduce
+
+from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column, or_
+
+from services.catalog.models import Entry
+from services.catalog.text import MARK_END, MARK_START
+from shared.i18n import LANGUAGES
+
+CONFIGS = {
+    "sl": "catalog.magnet_unaccent",
+    "hr": "catalog.magnet_unaccent",
+    "sk": "catalog.magnet_unaccent",
+    "en": "catalog.magnet_english",
+    "it": "catalog.magnet_italian",
+}
+QUERY_CONFIGS = ("catalog.magnet_unaccent", "catalog.magnet_english", "catalog.magnet_italian")
+WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 8
+TYPO_MIN_LENGTH = 5
+# A typo-only match ranks below any full-text match (a title hit ranks ~0.6, a body hit ~0.1).
+TYPO_RANK_WEIGHT = 0.05
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+def _regconfig(name: str) -> ColumnElement[str]:
+    return literal_column(f"'{name}'::regconfig")
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def _or(queries: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
+    return reduce(lambda left, right: left.op("||")(right), queries)
+
+
+def _and(queries: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
+    return reduce(lambda left, right: left.op("&&")(right), queries)
+
+
+@dataclass(frozen=True)
+class Search:
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, q: str | None) -> Search | None:
+        """None when `q` has no word to search for."""
+        words = tuple(word.lower() for word in WORD.findall(q or ""))[:MAX_WORDS]
+        return cls(words) if words else None
+
+    def _word_query(self, word: str, prefix: bool) -> ColumnElement[str]:
+        term = f"{word}:*" if prefix else word
+        return _or([func.to_tsquery(_regconfig(config), term) for config in QUERY_CONFIGS])
+
+    @property
+    def tsquery(self) -> ColumnElement[str]:
+        last = len(self.words) - 1
+        return _and(
+            [self._word_query(word, index == last) for index, word in enumerate(self.words)]
+        )
+
+    @property
+    def _typo_words(self) -> list[str]:
+        return [_fold(word) for word in self.words if len(word) >= TYPO_MIN_LENGTH]
+
+    @property
+    def full_text_match(self) -> ColumnElement[bool]:
+        return Entry.search_vector.op("@@")(self.tsquery)
+
+    @property
+    def match(self) -> ColumnElement[bool]:
+        typo_words = self._typo_words
+        if not typo_words:
+            return self.full_text_match
+        last = len(self.words) - 1
+        short_words = [
+            Entry.search_vector.op("@@")(self._word_query(word, index == last))
+            for index, word in enumerate(self.words)
+            if len(word) < TYPO_MIN_LENGTH
+        ]
+        similar_titles = [literal(word).op("<%")(Entry.search_title) for word in typo_words]
+        return or_(self.full_text_match, and_(*similar_titles, *short_words))
+
+    @property
+    def rank(self) -> ColumnElement[float]:
+        """ts_rank weighs title (A) above summary (B) above body (C)."""
+        full_text_rank = func.ts_rank(Entry.search_vector, self.tsquery)
+        typo_words = self._typo_words
+        if not typo_words:
+            return cast(full_text_rank, Double)
+        similarities: list[ColumnElement[float]] = [
+            func.word_similarity(word, Entry.search_title) for word in typo_words
+        ]
+        similarity = reduce(lambda left, right: left + right, similarities)
+        typo_rank = similarity * (TYPO_RANK_WEIGHT / len(typo_words))
+        return cast(case((self.full_text_match, full_text_rank), else_=typo_rank), Double)
+
+    def language_text(self, language: str) -> ColumnElement[str]:
+        fields = [
+            func.coalesce(column[language].astext, "")
+            for column in (Entry.title, Entry.summary, Entry.body)
+        ]
+        return reduce(lambda left, right: left + " " + right, fields)
+
+    def matched_language(self, preferred: str | None) -> ColumnElement[str | None]:
+        """The first language (the preferred one first) whose text matches the query."""
+        order = [preferred] if preferred else []
+        order += [language for language in LANGUAGES if language != preferred]
+        full_text = [
+            (
+                and_(
+                    Entry.title.has_key(language),
+                    func.to_tsvector(
+                        _regconfig(CONFIGS[language]), self.language_text(language)
+                    ).op("@@")(self.tsquery),
+                ),
+                literal(language),
+            )
+            for language in order
+        ]
+        typo = [
+            (
+                and_(
+                    *(
+                        literal(word).op("<%")(
+                            func.catalog.immutable_unaccent(
+                                func.lower(Entry.title[language].astext)
+                            )
+                        )
+                        for word in self._typo_words
+                    )
+                ),
+                literal(language),
+            )
+            for language in order
+            if self._typo_words
+        ]
+        return case(*full_text, *typo, else_=None)
+
+    def headline(self, language: str, text: ColumnElement[str]) -> ColumnElement[str]:
+        return func.ts_headline(_regconfig(CONFIGS[language]), text, self.tsquery, HEADLINE_OPTIONS)
