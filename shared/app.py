@@ -94,7 +94,6 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings, application_name=f"magnet-{name}")
-        await app.state.database.open()
         app.state.peers = Peers(settings, peers)
         try:
             if extra_lifespan is None:

@@ -6,14 +6,16 @@ did not commit. Services only `flush()`. Read-only routes take `ReadConnection`:
 connection in autocommit mode, which skips BEGIN/ROLLBACK round trips.
 
 The hottest lookups (a resource by its key) use `CompiledQuery`: a Core select compiled
-once to SQL and run on a plain asyncpg pool, which skips SQLAlchemy's per-execution work
-(statement building, cache keys, result processing): about half of a lookup's CPU.
+once to SQL and run on the driver connection of a pooled connection, which skips
+SQLAlchemy's per-execution work (statement building, cache keys, result processing): about
+half of a lookup's CPU. It shares the engine's pool (and its JSON codecs), so a process never
+holds more connections than `db_pool_size + db_pool_overflow`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -53,6 +55,14 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/") or "postgres"
 
 
+LOST_CONNECTION = (
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    OSError,
+)
 _ASYNCPG_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
@@ -71,31 +81,17 @@ class CompiledQuery:
         return [values[name] for name in self.parameters]
 
 
-async def _init_raw_connection(connection: asyncpg.Connection) -> None:
-    for json_type in ("json", "jsonb"):
-        await connection.set_type_codec(
-            json_type, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
-
-
-async def _no_reset(connection: asyncpg.Connection) -> None:
-    """Raw connections only run single read statements in autocommit: nothing to reset."""
-
-
 class Database:
     """Owns the engine of one service; created in the app's lifespan, disposed at shutdown."""
 
     def __init__(self, settings: Settings, *, application_name: str) -> None:
         if settings.database_url is None:
             raise RuntimeError("DATABASE_URL is not set")
-        self._settings = settings
-        self._application_name = application_name
-        self._pool: asyncpg.Pool | None = None
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(settings.database_url),
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
-            pool_timeout=5,
+            pool_timeout=settings.db_pool_timeout,
             connect_args={
                 "timeout": 5,
                 "server_settings": {
@@ -107,42 +103,31 @@ class Database:
         self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    async def open(self) -> None:
-        """Create the raw pool; it connects lazily, so a service starts with the database down."""
-        assert self._settings.database_url is not None
-        self._pool = await asyncpg.create_pool(
-            libpq_url(self._settings.database_url),
-            min_size=0,
-            max_size=self._settings.db_pool_size,
-            init=_init_raw_connection,
-            reset=_no_reset,
-            timeout=5,
-            server_settings={
-                "application_name": self._application_name,
-                "statement_timeout": str(self._settings.db_statement_timeout_ms),
-            },
-        )
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            raise RuntimeError("Database.open() was not awaited")
-        return self._pool
+    @asynccontextmanager
+    async def _driver_connection(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.read_engine.connect() as connection:
+            pooled = await connection.get_raw_connection()
+            try:
+                yield pooled.driver_connection
+            except LOST_CONNECTION:
+                # SQLAlchemy did not see this failure: drop the connection from the pool.
+                await connection.invalidate()
+                raise
 
     async def fetch_one(self, query: CompiledQuery, **values: Any) -> asyncpg.Record | None:
-        return await self.pool.fetchrow(query.sql, *query.arguments(values))
+        async with self._driver_connection() as connection:
+            return await connection.fetchrow(query.sql, *query.arguments(values))
 
     async def fetch_all(self, query: CompiledQuery, **values: Any) -> list[asyncpg.Record]:
-        rows: list[asyncpg.Record] = await self.pool.fetch(query.sql, *query.arguments(values))
-        return rows
+        async with self._driver_connection() as connection:
+            rows: list[asyncpg.Record] = await connection.fetch(query.sql, *query.arguments(values))
+            return rows
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
         await self.engine.dispose()
 
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +19,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+
+from shared.db import LOST_CONNECTION
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("magnet.problems")
@@ -242,13 +243,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(PoolTimeoutError, _on_database_error)
     app.add_exception_handler(ConnectionError, _on_database_error)
-    for lost in (
-        asyncpg.InterfaceError,
-        asyncpg.CannotConnectNowError,
-        asyncpg.AdminShutdownError,
-        asyncpg.CrashShutdownError,
-    ):
-        app.add_exception_handler(lost, _on_database_error)
+    for lost in LOST_CONNECTION:
+        if lost is not OSError:  # too broad to blame on the database; ConnectionError is
+            app.add_exception_handler(lost, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

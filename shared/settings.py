@@ -46,8 +46,10 @@ class Settings(BaseSettings):
     participation_url: str | None = None
     transfer_url: str | None = None
 
-    db_pool_size: int = Field(default=32, ge=1, le=500)
-    db_pool_overflow: int = Field(default=8, ge=0, le=500)
+    # Four processes share one PostgreSQL (100 connections by default): 4 x 20 leaves room.
+    db_pool_size: int = Field(default=16, ge=1, le=500)
+    db_pool_overflow: int = Field(default=4, ge=0, le=500)
+    db_pool_timeout: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     peer_connect_timeout: float = Field(default=1.0, gt=0)
     peer_timeout: float = Field(default=5.0, gt=0)

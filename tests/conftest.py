@@ -71,6 +71,10 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "access_log": False,
         "admin_email": ADMIN_EMAIL,
         "admin_password": ADMIN_PASSWORD,
+        # Many apps share one test server (100 connections): small pools that wait, not fail.
+        "db_pool_size": 4,
+        "db_pool_overflow": 4,
+        "db_pool_timeout": 30.0,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

@@ -46,6 +46,9 @@ def stack_env(database_url: str | None, ports: dict[str, int], **settings: str) 
         env["DATABASE_URL"] = database_url
     env["MAGNET_ENVIRONMENT"] = "test"
     env["MAGNET_ACCESS_LOG"] = "false"
+    env["MAGNET_DB_POOL_SIZE"] = "4"
+    env["MAGNET_DB_POOL_OVERFLOW"] = "4"
+    env["MAGNET_DB_POOL_TIMEOUT"] = "30"
     for name, port in ports.items():
         env[f"MAGNET_{name.upper()}_PORT"] = str(port)
     env.update({f"MAGNET_{key.upper()}": value for key, value in settings.items()})
