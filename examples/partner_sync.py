@@ -59,19 +59,13 @@ class RetryableResponse(Exception):
 
 
 def _retryable(response: httpx.Response) -> bool:
-    if response.status_code >= 500:
-        return True
+    if response.status_code != 409:
+        return response.status_code >= 500
     # 409 is also the answer to a stale batch; only "same key still running" is worth a retry.
-    in_flight = response.status_code == 409 and _problem_type(response) != SYNC_CONFLICT
-    return in_flight
-
-
-def _problem_type(response: httpx.Response) -> str | None:
     try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body.get("type") if isinstance(body, dict) else None
+        return bool(response.json().get("type") != SYNC_CONFLICT)
+    except (ValueError, AttributeError):
+        return False
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -124,10 +118,13 @@ def send(
 # --- push ----------------------------------------------------------------------------------
 
 
+def canonical(batch: dict[str, Any]) -> bytes:
+    return json.dumps(batch, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def encode_batch(batch: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     """Canonical JSON, gzipped deterministically when large: equal batches, equal bytes."""
-    canonical = json.dumps(batch, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    body = canonical.encode()
+    body = canonical(batch)
     headers = {"Content-Type": "application/json"}
     if len(body) > GZIP_ABOVE_BYTES:
         body = gzip.compress(body, compresslevel=6, mtime=0)
@@ -141,8 +138,7 @@ def idempotency_key(city: str, batch: dict[str, Any]) -> str:
     Keys are kept 24 h: pushing the very same batch again within that time returns the
     first answer instead of applying it again (which would change nothing anyway).
     """
-    canonical = json.dumps(batch, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "batch-" + hashlib.sha256(f"{city}\n{canonical}".encode()).hexdigest()
+    return "batch-" + hashlib.sha256(city.encode() + b"\n" + canonical(batch)).hexdigest()
 
 
 def push(client: httpx.Client, city: str, batch: dict[str, Any]) -> httpx.Response:
@@ -212,6 +208,7 @@ def pull(
             params["cursor"] = cursor
         response = send(client, client.build_request("GET", FEED_PATH, params=params))
         if response.status_code == 410:  # the log no longer reaches back that far
+            # Deletions since then may have left no tombstone: rebuild your store from scratch.
             say("the saved cursor is too old: reading the feed again from the start")
             cursor_file.unlink(missing_ok=True)
             cursor = None
