@@ -11,9 +11,11 @@ import httpx
 
 from services.transfer.app import create_app
 from services.transfer.service.changes import prune
+from shared.auth import Role
 from shared.db import libpq_url
 from shared.settings import Settings
 from tests.conftest import asgi_client
+from tests.transfer.conftest import Headers
 from tests.transfer.test_plans import BASE
 from tests.transfer.test_sync import batch, push
 
@@ -47,6 +49,7 @@ async def walk(
     limit: int = 7,
     *,
     database_url: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Every change after `cursor` (all made so far when `database_url` is given)."""
     if database_url is not None:
@@ -56,7 +59,7 @@ async def walk(
         params: dict[str, Any] = {"city": city, "limit": limit}
         if cursor:
             params["cursor"] = cursor
-        response = await api.get(FEED, params=params)
+        response = await api.get(FEED, params=params, headers=headers)
         assert response.status_code == 200, response.text
         page = response.json()
         seen.extend(page["items"])
@@ -147,6 +150,39 @@ class TestFollowingTheFeed:
         tampered = await api.get(FEED, params={"city": city, "cursor": cursor[:-2] + "xx"})
         foreign = await api.get(FEED, params={"city": other_city, "cursor": cursor})
         assert tampered.status_code == foreign.status_code == 400
+
+
+class TestDraftReports:
+    async def test_drafts_appear_only_to_credentials_that_may_write_the_city(
+        self,
+        api: httpx.AsyncClient,
+        city: str,
+        partner: dict[str, str],
+        as_role: Headers,
+        database_url: str,
+    ) -> None:
+        assert (await push(api, city, partner, batch())).status_code == 200
+        await settle(database_url)
+
+        async def reports(headers: dict[str, str] | None) -> list[tuple[str, str]]:
+            changes, _ = await walk(api, city, headers=headers)
+            return [(c["op"], c["data"]["status"]) for c in changes if c["entity"] == "report"]
+
+        assert await reports(None) == []
+        assert await reports(as_role(Role.PARTNER, "varazdin")) == []
+        assert await reports(as_role(Role.EDITOR)) == []
+        assert await reports(partner) == [("upsert", "draft")]
+        assert await reports(as_role(Role.COORDINATOR)) == [("upsert", "draft")]
+
+        [plan] = (await api.get(f"{BASE}/{city}/plans")).json()["items"]
+        listed = await api.get(f"{BASE}/{city}/plans/{plan['id']}/reports", headers=partner)
+        [report] = listed.json()["items"]
+        submitted = await api.post(f"{BASE}/{city}/reports/{report['id']}/submit", headers=partner)
+        assert submitted.status_code == 200, submitted.text
+        await settle(database_url)
+
+        assert await reports(None) == [("upsert", "submitted")]
+        assert await reports(partner) == [("upsert", "draft"), ("upsert", "submitted")]
 
 
 class TestConcurrentWriters:

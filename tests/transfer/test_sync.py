@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.transfer.test_plans import BASE, plan_body
+from tests.transfer.test_plans import BASE, create_plan, plan_body
 
 
 def batch(milestones: int = 2, **extra: Any) -> dict[str, Any]:
@@ -130,6 +130,64 @@ class TestUpsert:
             "current": None,
         }
         assert await plans_of(api, city) == []
+
+
+class TestUniqueRules:
+    """What a unique constraint would refuse is an `invalid` record, never a 500."""
+
+    async def test_a_plan_for_a_challenge_planned_outside_sync_is_invalid(
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+    ) -> None:
+        existing = await create_plan(api, city, partner)  # housing, no external_id
+
+        response = await push(api, city, partner, batch())
+
+        assert response.status_code == 422, response.text
+        [plan] = response.json()["plans"]
+        assert plan["status"] == "invalid"
+        assert plan["errors"][0]["loc"] == ["plans", 0, "challenge"]
+        assert str(existing["id"]) in plan["errors"][0]["msg"]
+        assert [p["id"] for p in await plans_of(api, city)] == [existing["id"]]
+
+    async def test_a_synced_plan_may_move_to_another_challenge(
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+    ) -> None:
+        assert (await push(api, city, partner, batch())).status_code == 200
+        moved = batch()
+        moved["plans"][0]["challenge"] = "mobility"
+
+        response = await push(api, city, partner, moved)
+
+        assert response.status_code == 200, response.text
+        assert statuses(response.json())["plans"] == ["updated"]
+        assert [p["challenge"] for p in await plans_of(api, city)] == ["mobility"]
+
+    async def test_two_indicators_with_one_code_in_one_plan_are_invalid(
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+    ) -> None:
+        body = batch()
+        body["indicators"].append(dict(body["indicators"][0], external_id="i-twin"))
+
+        response = await push(api, city, partner, body)
+
+        assert response.status_code == 422, response.text
+        assert statuses(response.json())["indicators"] == ["invalid", "invalid"]
+        assert response.json()["indicators"][1]["errors"][0]["msg"] == "repeated in this plan"
+        assert await plans_of(api, city) == []
+
+    async def test_a_new_indicator_with_a_stored_code_is_invalid(
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+    ) -> None:
+        assert (await push(api, city, partner, batch())).status_code == 200
+        body = batch()
+        body["indicators"] = [dict(body["indicators"][0], external_id="i-renamed")]
+
+        response = await push(api, city, partner, body)
+
+        assert response.status_code == 422, response.text
+        [indicator] = response.json()["indicators"]
+        assert indicator["status"] == "invalid"
+        assert indicator["errors"][0]["msg"] == "the plan already has it"
 
 
 class TestAtomicity:

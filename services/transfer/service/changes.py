@@ -11,6 +11,8 @@ Retention: `prune` drops changes superseded by a newer change of the same record
 tombstones older than the retention window, so reading from the start still reproduces
 the current state. A cursor behind the newest pruned tombstone could miss a deletion, so
 it is refused with 410 and the client resyncs from the start.
+
+Draft reports are not public: they appear only to credentials that may write their city.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer import schemas
+from shared.auth import Principal, Role
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import BadRequest, Gone
 from shared.settings import Settings
@@ -35,6 +38,7 @@ FROM transfer.changes
 WHERE (xid, seq) > (CAST(:xid AS xid8), :seq)
   AND xid < pg_snapshot_xmin(pg_current_snapshot())
   {city_filter}
+  {draft_filter}
 ORDER BY xid, seq
 LIMIT :limit
 """
@@ -80,6 +84,19 @@ def _position(settings: Settings, cursor: str | None, city: str | None) -> tuple
     return xid, seq
 
 
+# Tombstones (data is null) stay visible: a reader may have seen the report once submitted.
+_DRAFT = "entity = 'report' AND coalesce(data->>'status', '') = 'draft'"
+
+
+def _draft_filter(principal: Principal | None) -> tuple[str, dict[str, Any]]:
+    """Hide draft reports from whoever may not write their city."""
+    if principal is not None and principal.role in (Role.ADMIN, Role.COORDINATOR):
+        return "", {}
+    if principal is not None and principal.role is Role.PARTNER and principal.city:
+        return f"AND NOT ({_DRAFT} AND city_code <> :own_city)", {"own_city": principal.city}
+    return f"AND NOT ({_DRAFT})", {}
+
+
 def _cursor(settings: Settings, xid: int, seq: int, city: str | None) -> str:
     return encode_cursor(settings, {"x": str(xid), "s": seq, "c": city or ""})
 
@@ -91,10 +108,14 @@ async def read_changes(
     city: str | None,
     cursor: str | None,
     limit: int,
+    principal: Principal | None = None,
 ) -> schemas.ChangePage:
     xid, seq = _position(settings, cursor, city)
-    statement = text(_READ.format(city_filter="AND city_code = :city" if city else ""))
-    parameters: dict[str, Any] = {"xid": xid, "seq": seq, "limit": limit + 1}
+    draft_filter, parameters = _draft_filter(principal)
+    statement = text(
+        _READ.format(city_filter="AND city_code = :city" if city else "", draft_filter=draft_filter)
+    )
+    parameters |= {"xid": xid, "seq": seq, "limit": limit + 1}
     if city:
         parameters["city"] = city
     rows = (await connection.execute(statement, parameters)).mappings().all()

@@ -16,13 +16,15 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.transfer import schemas
-from services.transfer.models import CityChallenge, Plan
+from services.transfer.models import CityChallenge, Indicator, Plan
 from services.transfer.service import sync_apply
-from services.transfer.service.common import unknown_practices
+from services.transfer.service.common import integrity_problem, unknown_practices
 from services.transfer.service.sync_apply import KINDS, Kind
 from shared.problems import UnprocessableContent, ValidationIssue
 
@@ -92,6 +94,8 @@ async def sync(
     plan_ids = await _plan_ids(session, city, items)
     for name in KINDS:
         await _classify(session, city, KINDS[name], items[name], plan_ids)
+    await _check_plans_taken(session, city, items["plans"])
+    await _check_codes_taken(session, city, items["indicators"], plan_ids)
     statuses = Counter(item.status for group in items.values() for item in group)
     if statuses["invalid"]:
         status_code = 422
@@ -99,7 +103,10 @@ async def sync(
         status_code = 409
     else:
         status_code = 200
-        await sync_apply.apply(session, city, items)
+        try:
+            await sync_apply.apply(session, city, items)
+        except IntegrityError as exc:  # e.g. a plan created meanwhile through the plans API
+            raise integrity_problem(exc) from exc
     answer = schemas.SyncAnswer(
         applied=status_code == 200,
         summary={status: statuses[status] for status in sorted(statuses)},
@@ -211,3 +218,49 @@ async def _classify(
             )
         else:
             item.status = "updated"
+
+
+def _applicable(items: list[Item]) -> list[Item]:
+    return [item for item in items if item.status in ("created", "updated")]
+
+
+async def _check_plans_taken(session: AsyncSession, city: str, items: list[Item]) -> None:
+    """One plan per challenge: a stored plan this batch does not carry keeps its challenge."""
+    in_batch = {item.external_id for item in items} - {None}
+    stored = await session.execute(
+        select(Plan.challenge, Plan.external_id, Plan.id).where(Plan.city_code == city)
+    )
+    taken = {row.challenge: row for row in stored if row.external_id not in in_batch}
+    for item in _applicable(items):
+        if (holder := taken.get(item.record.challenge)) is not None:
+            item.invalid(
+                ["plans", item.index, "challenge"],
+                f"the city already has a plan for it (id {holder.id}, "
+                f"external_id {holder.external_id})",
+            )
+
+
+async def _check_codes_taken(
+    session: AsyncSession, city: str, items: list[Item], plan_ids: dict[str, uuid.UUID | None]
+) -> None:
+    """Indicator codes are unique per plan, within the batch and against stored indicators."""
+    applicable = _applicable(items)
+    if not applicable:
+        return
+    in_batch = {item.external_id for item in items} - {None}
+    codes = list({item.record.code for item in applicable})
+    stored = await session.execute(
+        select(Indicator.plan_id, Indicator.code, Indicator.external_id).where(
+            Indicator.city_code == city,
+            Indicator.code == any_(bindparam("codes", codes, type_=ARRAY(String))),
+        )
+    )
+    taken = {(row.plan_id, row.code) for row in stored if row.external_id not in in_batch}
+    present = [item for item in items if item.status in ("created", "updated", "unchanged")]
+    repeated = Counter((item.record.plan_external_id, item.record.code) for item in present)
+    for item in applicable:
+        record = item.record
+        if repeated[(record.plan_external_id, record.code)] > 1:
+            item.invalid(["indicators", item.index, "code"], "repeated in this plan")
+        elif (plan_ids.get(record.plan_external_id), record.code) in taken:
+            item.invalid(["indicators", item.index, "code"], "the plan already has it")
