@@ -131,18 +131,19 @@ class Database:
         await self.engine.dispose()
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     database: Database = request.app.state.database
     return database
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with _database(request).sessionmaker() as session, session.begin():
+    async with (await _database(request)).sessionmaker() as session, session.begin():
         yield session
 
 
 async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with _database(request).read_engine.connect() as connection:
+    async with (await _database(request)).read_engine.connect() as connection:
         yield connection
 
 

@@ -9,10 +9,10 @@ route template, never the raw path, so label cardinality stays bounded.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 
 import structlog
@@ -65,8 +65,8 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
 def new_traceparent(parent: str | None) -> str:
     """Continue the caller's trace with a new span id, or start a trace."""
     match = _TRACEPARENT.match(parent or "")
-    trace_id = match.group(1) if match else uuid.uuid4().hex
-    return f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    trace_id = match.group(1) if match else os.urandom(16).hex()
+    return f"00-{trace_id}-{os.urandom(8).hex()}-01"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -87,7 +87,8 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        safe = incoming is not None and _SAFE_REQUEST_ID.match(incoming) is not None
+        request_id = incoming if safe and incoming else os.urandom(16).hex()
         traceparent = _header(scope, b"traceparent")
         if not _TRACEPARENT.match(traceparent or ""):
             traceparent = new_traceparent(None)  # the edge of a new trace

@@ -47,8 +47,10 @@ class Settings(BaseSettings):
     transfer_url: str | None = None
 
     # Four processes share one PostgreSQL (100 connections by default): 4 x 20 leaves room.
-    db_pool_size: int = Field(default=16, ge=1, le=500)
-    db_pool_overflow: int = Field(default=4, ge=0, le=500)
+    # No overflow by default: overflow connections are opened and closed per request under
+    # load, which costs more than waiting for a pooled one.
+    db_pool_size: int = Field(default=20, ge=1, le=500)
+    db_pool_overflow: int = Field(default=0, ge=0, le=500)
     db_pool_timeout: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
     peer_connect_timeout: float = Field(default=1.0, gt=0)
