@@ -57,6 +57,7 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[Any] = mapped_column(TSVECTOR)
+    rank_vector: Mapped[Any] = mapped_column(TSVECTOR)
     search_title: Mapped[str] = mapped_column(Text)
 
 

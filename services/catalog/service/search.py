@@ -1,9 +1,11 @@
 """The search expression: one query over all five languages, accent- and case-insensitive.
 
 Each word becomes an OR of its forms under the three text-search configurations (plain
-unaccented for sl/hr/sk, and the English and Italian stemmers), words are ANDed, and the
-last word is a prefix (the user may still be typing it). Longer words also match titles by
-trigram word similarity, so one typo still finds the entry.
+unaccented for sl/hr/sk, and the English and Italian stemmers), and words are ANDed. Words
+are matched at the narrowest `Level` that finds enough entries: whole words first, then the
+last word as a prefix (the user may still be typing it), then, for longer words, titles by
+trigram word similarity, so one typo still finds the entry. Each level is its own
+index-backed query: an OR of a trigram and a full-text condition could use neither index.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 from functools import reduce
 
-from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column, or_
+from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column
 
 from services.catalog.models import Entry
 from services.catalog.text import MARK_END, MARK_START
@@ -31,8 +34,10 @@ QUERY_CONFIGS = ("catalog.magnet_unaccent", "catalog.magnet_english", "catalog.m
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 8
 TYPO_MIN_LENGTH = 5
-# A typo-only match ranks below any full-text match (a title hit ranks ~0.6, a body hit ~0.1).
-TYPO_RANK_WEIGHT = 0.05
+# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
+# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
+FULL_TEXT_RANK_BASE = 1.0
+TYPO_RANK_WEIGHT = 0.5
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10, "
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -56,9 +61,18 @@ def _and(queries: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
     return reduce(lambda left, right: left.op("&&")(right), queries)
 
 
+class Level(IntEnum):
+    """How widely words match; higher is narrower. Kept in the cursor, so pages agree."""
+
+    TYPO = 0  # PREFIX, or every longer word similar to a title word
+    PREFIX = 1  # whole words, the last one as a prefix
+    EXACT = 2  # whole (stemmed) words only
+
+
 @dataclass(frozen=True)
 class Search:
     words: tuple[str, ...]
+    level: Level = Level.PREFIX
 
     @classmethod
     def parse(cls, q: str | None) -> Search | None:
@@ -66,15 +80,29 @@ class Search:
         words = tuple(word.lower() for word in WORD.findall(q or ""))[:MAX_WORDS]
         return cls(words) if words else None
 
+    def at(self, level: Level) -> Search:
+        return Search(self.words, level)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The levels worth trying, narrowest first."""
+        widest = (Level.TYPO,) if self._typo_words else ()
+        return (Level.EXACT, Level.PREFIX, *widest)
+
     def _word_query(self, word: str, prefix: bool) -> ColumnElement[str]:
         term = f"{word}:*" if prefix else word
         return _or([func.to_tsquery(_regconfig(config), term) for config in QUERY_CONFIGS])
 
+    def _is_prefix(self, index: int) -> bool:
+        return self.level < Level.EXACT and index == len(self.words) - 1
+
     @property
     def tsquery(self) -> ColumnElement[str]:
-        last = len(self.words) - 1
         return _and(
-            [self._word_query(word, index == last) for index, word in enumerate(self.words)]
+            [
+                self._word_query(word, self._is_prefix(index))
+                for index, word in enumerate(self.words)
+            ]
         )
 
     @property
@@ -86,32 +114,30 @@ class Search:
         return Entry.search_vector.op("@@")(self.tsquery)
 
     @property
-    def match(self) -> ColumnElement[bool]:
-        typo_words = self._typo_words
-        if not typo_words:
-            return self.full_text_match
-        last = len(self.words) - 1
+    def full_text_rank(self) -> ColumnElement[float]:
+        """Title (A) above summary (B) above a match in the body alone."""
+        rank = func.ts_rank(Entry.rank_vector, self.tsquery)
+        return cast(literal(FULL_TEXT_RANK_BASE, Double) + cast(rank, Double), Double)
+
+    @property
+    def typo_match(self) -> ColumnElement[bool]:
+        """Every longer word is similar to a title word; shorter words still match as text."""
         short_words = [
-            Entry.search_vector.op("@@")(self._word_query(word, index == last))
+            Entry.search_vector.op("@@")(self._word_query(word, self._is_prefix(index)))
             for index, word in enumerate(self.words)
             if len(word) < TYPO_MIN_LENGTH
         ]
-        similar_titles = [literal(word).op("<%")(Entry.search_title) for word in typo_words]
-        return or_(self.full_text_match, and_(*similar_titles, *short_words))
+        similar_titles = [literal(word).op("<%")(Entry.search_title) for word in self._typo_words]
+        return and_(*similar_titles, *short_words)
 
     @property
-    def rank(self) -> ColumnElement[float]:
-        """ts_rank weighs title (A) above summary (B) above body (C)."""
-        full_text_rank = func.ts_rank(Entry.search_vector, self.tsquery)
+    def typo_rank(self) -> ColumnElement[float]:
         typo_words = self._typo_words
-        if not typo_words:
-            return cast(full_text_rank, Double)
         similarities: list[ColumnElement[float]] = [
             func.word_similarity(word, Entry.search_title) for word in typo_words
         ]
         similarity = reduce(lambda left, right: left + right, similarities)
-        typo_rank = similarity * (TYPO_RANK_WEIGHT / len(typo_words))
-        return cast(case((self.full_text_match, full_text_rank), else_=typo_rank), Double)
+        return cast(similarity * (TYPO_RANK_WEIGHT / len(typo_words)), Double)
 
     def language_text(self, language: str) -> ColumnElement[str]:
         fields = [
