@@ -61,6 +61,14 @@ class Entry(Base):
     search_title: Mapped[str] = mapped_column(Text)
 
 
+class TitleWord(Base):
+    """Every distinct unaccented, lower-cased title word: what a typo is corrected against."""
+
+    __tablename__ = "title_words"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class EntryRevision(Base):
     __tablename__ = "entry_revisions"
 

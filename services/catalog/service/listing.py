@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Integer, Subquery, case, func, literal, se
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog import schemas
-from services.catalog.models import Challenge, Entry, InnovationBlock
+from services.catalog.models import Challenge, Entry, InnovationBlock, TitleWord
 from services.catalog.service.entries import sees_unpublished
 from services.catalog.service.search import Level, Search
 from services.catalog.text import marked_snippet
@@ -30,6 +30,9 @@ Status = schemas.EntryStatus
 CANDIDATES = 1000
 # A level that finds fewer entries than this widens to the next (prefix, then typos).
 ENOUGH_MATCHES = 20
+# A typo is corrected to at most this many title words at least this similar (pg_trgm).
+CORRECTIONS = 3
+SIMILAR_ENOUGH = 0.5
 
 
 class Sort(StrEnum):
@@ -105,7 +108,7 @@ def _candidates(search: Search, conditions: list[ColumnElement[bool]]) -> Subque
         .where(*conditions, search.full_text_match)
         .limit(CANDIDATES)
     )
-    if search.level is not Level.TYPO:
+    if search.level is not Level.TYPO or not any(search.corrections.values()):
         return full_text.subquery("candidates")
     typo = (
         select(Entry.id, search.typo_rank.label("rank"))
@@ -126,6 +129,20 @@ async def _finds_enough(
     found = select(Entry.id).where(*conditions, search.full_text_match).limit(ENOUGH_MATCHES)
     count = select(func.count()).select_from(found.subquery())
     return (await connection.execute(count)).scalar_one() >= ENOUGH_MATCHES
+
+
+async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
+    corrections: dict[str, tuple[str, ...]] = {}
+    for word in search.typo_words:
+        similarity = func.similarity(TitleWord.word, word)
+        similar = (
+            select(TitleWord.word)
+            .where(TitleWord.word.op("%")(word), similarity >= SIMILAR_ENOUGH)
+            .order_by(similarity.desc(), TitleWord.word)
+            .limit(CORRECTIONS)
+        )
+        corrections[word] = tuple((await connection.execute(similar)).scalars())
+    return corrections
 
 
 async def _level(
@@ -168,6 +185,8 @@ async def list_entries(
     if search is not None:
         level = await _level(connection, settings, search, conditions, cursor)
         search = search.at(level)
+        if level is Level.TYPO:
+            search = search.corrected(await _corrections(connection, search))
         candidates = _candidates(search, conditions)
         statement = select(*LIST_COLUMNS).join(candidates, candidates.c.id == Entry.id)
         if wanted.sort is not Sort.RECENT:
