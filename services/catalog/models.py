@@ -57,7 +57,16 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[Any] = mapped_column(TSVECTOR)
+    rank_vector: Mapped[Any] = mapped_column(TSVECTOR)
     search_title: Mapped[str] = mapped_column(Text)
+
+
+class TitleWord(Base):
+    """Every distinct unaccented, lower-cased title word: what a typo is corrected against."""
+
+    __tablename__ = "title_words"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
 class EntryRevision(Base):

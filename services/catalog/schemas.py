@@ -140,6 +140,13 @@ class Facets(BaseModel):
     kind: dict[str, int]
     block: dict[str, int]
     challenge: dict[str, int]
+    complete: bool = Field(
+        description=(
+            "False when a search matched more entries than it ranks (1 000): the counts "
+            "then cover those 1 000 candidates, not every match. Narrow the query for "
+            "exact counts."
+        )
+    )
 
 
 class EntryPage(Page[EntryListItem]):

@@ -57,7 +57,10 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
         "Sorted by relevance when `q` is given, else by recency (publication time for "
         "published entries, creation time when unpublished ones are listed). Repeated tag "
         "parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. "
-        "`lang` keeps entries that have a title in that language and prefers it for matches."
+        "`lang` keeps entries that have a title in that language and prefers it for matches. "
+        "Words match whole first; the last word as a prefix, then typos in longer words, only "
+        "when fewer than 20 entries match. A search ranks, and `facets` counts, at most the "
+        "first 1 000 matching entries (`facets.complete` is false when there were more)."
     ),
     responses=problem_responses(400, 422),
 )

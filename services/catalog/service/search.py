@@ -1,9 +1,12 @@
 """The search expression: one query over all five languages, accent- and case-insensitive.
 
 Each word becomes an OR of its forms under the three text-search configurations (plain
-unaccented for sl/hr/sk, and the English and Italian stemmers), words are ANDed, and the
-last word is a prefix (the user may still be typing it). Longer words also match titles by
-trigram word similarity, so one typo still finds the entry.
+unaccented for sl/hr/sk, and the English and Italian stemmers), and words are ANDed. Words
+are matched at the narrowest `Level` that finds enough entries: whole words first, then the
+last word as a prefix (the user may still be typing it), then, for longer words, also the
+title words most similar to them by trigrams (`catalog.title_words`), so one typo still
+finds the entry. Each level is its own index-backed query: an OR of a trigram and a
+full-text condition could use neither index.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import IntEnum
 from functools import reduce
 
-from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column, or_
+from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column
 
 from services.catalog.models import Entry
 from services.catalog.text import MARK_END, MARK_START
@@ -31,8 +35,9 @@ QUERY_CONFIGS = ("catalog.magnet_unaccent", "catalog.magnet_english", "catalog.m
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 8
 TYPO_MIN_LENGTH = 5
-# A typo-only match ranks below any full-text match (a title hit ranks ~0.6, a body hit ~0.1).
-TYPO_RANK_WEIGHT = 0.05
+# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
+# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
+FULL_TEXT_RANK_BASE = 1.0
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10, "
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -56,9 +61,20 @@ def _and(queries: Sequence[ColumnElement[str]]) -> ColumnElement[str]:
     return reduce(lambda left, right: left.op("&&")(right), queries)
 
 
+class Level(IntEnum):
+    """How widely words match; higher is narrower. Kept in the cursor, so pages agree."""
+
+    TYPO = 0  # PREFIX, or a longer word replaced by a title word similar to it
+    PREFIX = 1  # whole words, the last one as a prefix
+    EXACT = 2  # whole (stemmed) words only
+
+
 @dataclass(frozen=True)
 class Search:
     words: tuple[str, ...]
+    level: Level = Level.PREFIX
+    # Per longer (folded) word, the title words similar to it: used at the TYPO level.
+    corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, q: str | None) -> Search | None:
@@ -66,19 +82,36 @@ class Search:
         words = tuple(word.lower() for word in WORD.findall(q or ""))[:MAX_WORDS]
         return cls(words) if words else None
 
+    def at(self, level: Level) -> Search:
+        return Search(self.words, level, self.corrections)
+
+    def corrected(self, corrections: dict[str, tuple[str, ...]]) -> Search:
+        return Search(self.words, self.level, corrections)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The levels worth trying, narrowest first."""
+        widest = (Level.TYPO,) if self.typo_words else ()
+        return (Level.EXACT, Level.PREFIX, *widest)
+
     def _word_query(self, word: str, prefix: bool) -> ColumnElement[str]:
         term = f"{word}:*" if prefix else word
         return _or([func.to_tsquery(_regconfig(config), term) for config in QUERY_CONFIGS])
 
+    def _is_prefix(self, index: int) -> bool:
+        return self.level < Level.EXACT and index == len(self.words) - 1
+
     @property
     def tsquery(self) -> ColumnElement[str]:
-        last = len(self.words) - 1
         return _and(
-            [self._word_query(word, index == last) for index, word in enumerate(self.words)]
+            [
+                self._word_query(word, self._is_prefix(index))
+                for index, word in enumerate(self.words)
+            ]
         )
 
     @property
-    def _typo_words(self) -> list[str]:
+    def typo_words(self) -> list[str]:
         return [_fold(word) for word in self.words if len(word) >= TYPO_MIN_LENGTH]
 
     @property
@@ -86,32 +119,30 @@ class Search:
         return Entry.search_vector.op("@@")(self.tsquery)
 
     @property
-    def match(self) -> ColumnElement[bool]:
-        typo_words = self._typo_words
-        if not typo_words:
-            return self.full_text_match
-        last = len(self.words) - 1
-        short_words = [
-            Entry.search_vector.op("@@")(self._word_query(word, index == last))
-            for index, word in enumerate(self.words)
-            if len(word) < TYPO_MIN_LENGTH
-        ]
-        similar_titles = [literal(word).op("<%")(Entry.search_title) for word in typo_words]
-        return or_(self.full_text_match, and_(*similar_titles, *short_words))
+    def full_text_rank(self) -> ColumnElement[float]:
+        """Title (A) above summary (B) above a match in the body alone."""
+        rank = func.ts_rank(Entry.rank_vector, self.tsquery)
+        return cast(literal(FULL_TEXT_RANK_BASE, Double) + cast(rank, Double), Double)
 
     @property
-    def rank(self) -> ColumnElement[float]:
-        """ts_rank weighs title (A) above summary (B) above body (C)."""
-        full_text_rank = func.ts_rank(Entry.search_vector, self.tsquery)
-        typo_words = self._typo_words
-        if not typo_words:
-            return cast(full_text_rank, Double)
-        similarities: list[ColumnElement[float]] = [
-            func.word_similarity(word, Entry.search_title) for word in typo_words
-        ]
-        similarity = reduce(lambda left, right: left + right, similarities)
-        typo_rank = similarity * (TYPO_RANK_WEIGHT / len(typo_words))
-        return cast(case((self.full_text_match, full_text_rank), else_=typo_rank), Double)
+    def _corrected_tsquery(self) -> ColumnElement[str]:
+        queries = []
+        for index, word in enumerate(self.words):
+            query = self._word_query(word, self._is_prefix(index))
+            similar = self.corrections.get(_fold(word), ()) if len(word) >= TYPO_MIN_LENGTH else ()
+            queries.append(_or([query, *(self._word_query(other, False) for other in similar)]))
+        return _and(queries)
+
+    @property
+    def typo_match(self) -> ColumnElement[bool]:
+        """Like the full-text match, with each longer word also matched by its corrections."""
+        return Entry.search_vector.op("@@")(self._corrected_tsquery)
+
+    @property
+    def typo_rank(self) -> ColumnElement[float]:
+        """In [0, 0.5): below every full-text match, still title above summary above body."""
+        rank = cast(func.ts_rank(Entry.rank_vector, self._corrected_tsquery), Double)
+        return cast(rank / (literal(1.0, Double) + rank), Double)
 
     def language_text(self, language: str) -> ColumnElement[str]:
         fields = [
@@ -130,7 +161,7 @@ class Search:
                     Entry.title.has_key(language),
                     func.to_tsvector(
                         _regconfig(CONFIGS[language]), self.language_text(language)
-                    ).op("@@")(self.tsquery),
+                    ).op("@@")(self._corrected_tsquery),
                 ),
                 literal(language),
             )
@@ -145,15 +176,17 @@ class Search:
                                 func.lower(Entry.title[language].astext)
                             )
                         )
-                        for word in self._typo_words
+                        for word in self.typo_words
                     )
                 ),
                 literal(language),
             )
             for language in order
-            if self._typo_words
+            if self.typo_words
         ]
         return case(*full_text, *typo, else_=None)
 
     def headline(self, language: str, text: ColumnElement[str]) -> ColumnElement[str]:
-        return func.ts_headline(_regconfig(CONFIGS[language]), text, self.tsquery, HEADLINE_OPTIONS)
+        return func.ts_headline(
+            _regconfig(CONFIGS[language]), text, self._corrected_tsquery, HEADLINE_OPTIONS
+        )
