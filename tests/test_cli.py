@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,6 +38,17 @@ def fresh_database(server_url: str) -> Iterator[str]:
         yield with_database(server_url, name)
     finally:
         asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def embedded_data_dir() -> Iterator[Path]:
+    """Outside pytest's private temp tree: as root the server runs as another user, and
+    pytest keeps its temp root closed to others (another pytest run may close it again)."""
+    path = Path(tempfile.mkdtemp(prefix="magnet-embedded-test-"))
+    try:
+        yield path / "data"
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def start_up(env: dict[str, str], gateway_port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -106,15 +119,17 @@ class TestMagnetUp:
         assert "Stopped." in output
         assert_all_gone(children)
 
-    def test_runs_on_the_embedded_database_and_stops_it_too(self, tmp_path: Path) -> None:
-        env, port = up_env(None, data_dir=tmp_path / "data")
+    def test_runs_on_the_embedded_database_and_stops_it_too(
+        self, tmp_path: Path, embedded_data_dir: Path
+    ) -> None:
+        env, port = up_env(None, data_dir=embedded_data_dir)
         log = tmp_path / "up.log"
         process = start_up(env, port, log)
         wait_for_gateway(process, port, log)
         postgres = [
             p
             for p in psutil.process_iter(["cmdline"])
-            if str(tmp_path / "data") in " ".join(p.info["cmdline"] or [])
+            if str(embedded_data_dir) in " ".join(p.info["cmdline"] or [])
         ]
 
         hubs = httpx.get(f"http://127.0.0.1:{port}/api/v1/participation/hubs", timeout=5)
