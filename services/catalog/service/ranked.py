@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog import schemas
@@ -30,7 +30,7 @@ from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import BadRequest
 from shared.settings import Settings
 
-CANDIDATES = 1000
+CANDIDATES = 200
 # A level that finds fewer entries than this widens to the next (prefix, then typos).
 ENOUGH_MATCHES = 20
 # A typo is corrected to at most this many title words at least this similar (pg_trgm).
@@ -58,11 +58,21 @@ class Candidates:
 
 async def _fetch(
     connection: AsyncConnection,
-    match: ColumnElement[bool],
-    rank: ColumnElement[float],
+    search: Search,
     conditions: list[ColumnElement[bool]],
     recency: ColumnElement[datetime],
+    *,
+    typo: bool = False,
 ) -> tuple[list[Candidate], bool]:
+    query = select((search.corrected_tsquery if typo else search.tsquery).label("query")).subquery(
+        "query"
+    )
+    search = search.using(query.c.query)
+    match, rank = (
+        (search.typo_match, search.typo_rank)
+        if typo
+        else (search.full_text_match, search.full_text_rank)
+    )
     statement = (
         select(
             Entry.id,
@@ -72,6 +82,7 @@ async def _fetch(
             Entry.innovation_blocks,
             Entry.challenges,
         )
+        .join_from(Entry, query, true())
         .where(*conditions, match)
         .limit(CANDIDATES)
     )
@@ -103,29 +114,26 @@ async def candidates(
     """At the narrowest level that finds enough, or at `level` (a cursor's) when given."""
 
     async def full_text(at: Level) -> tuple[list[Candidate], bool]:
-        searched = search.at(at)
-        return await _fetch(
-            connection, searched.full_text_match, searched.full_text_rank, conditions, recency
-        )
+        return await _fetch(connection, search.at(at), conditions, recency)
 
+    prefix: tuple[list[Candidate], bool] | None = None
     if level is None:
         *narrower, widest = search.levels
         for at in narrower:
             found, complete = await full_text(at)
             if len(found) >= ENOUGH_MATCHES:
                 return Candidates(search.at(at), found, complete)
+            prefix = (found, complete) if at is Level.PREFIX else None
         level = widest
     if level is not Level.TYPO:
         return Candidates(search.at(level), *await full_text(level))
     # Typos widen the prefix level: its matches keep their (higher) full-text rank.
-    found, complete = await full_text(Level.PREFIX)
+    found, complete = prefix or await full_text(Level.PREFIX)
     typo = search.at(Level.TYPO)
     typo = typo.corrected(await _corrections(connection, typo))
     if not any(typo.corrections.values()):
         return Candidates(typo, found, complete)
-    corrected, typo_complete = await _fetch(
-        connection, typo.typo_match, typo.typo_rank, conditions, recency
-    )
+    corrected, typo_complete = await _fetch(connection, typo, conditions, recency, typo=True)
     best = {candidate.id: candidate for candidate in corrected}
     for candidate in found:
         if candidate.id not in best or candidate.rank > best[candidate.id].rank:
@@ -213,13 +221,16 @@ async def page_items(
     """The page's entries in `ids` order, with the language that matched and a snippet."""
     if not ids:
         return []
+    query = select(search.corrected_tsquery.label("query")).subquery("query")
     # MATERIALIZED: the language is decided once per row, not once per CASE branch below.
     matched = (
         select(
             *columns,
             Entry.body,
-            search.matched_language(preferred).label("matched_language"),
+            query.c.query,
+            search.using(query.c.query).matched_language(preferred).label("matched_language"),
         )
+        .join_from(Entry, query, true())
         .where(Entry.id.in_(ids))
         .cte("matched")
         .prefix_with("MATERIALIZED")
@@ -233,11 +244,24 @@ async def page_items(
             matched.c.body[language].astext,
         )
 
+    def head_in(language: str) -> ColumnElement[str]:
+        return func.concat_ws(
+            "\n", matched.c.title[language].astext, matched.c.summary[language].astext
+        )
+
+    search = search.using(matched.c.query)
+    # The snippet comes from the title and summary when they match, else from the body too.
     headline = case(
         *(
             (
                 matched.c.matched_language == language,
-                search.headline(language, text_in(language)),
+                case(
+                    (
+                        search.matches_text(language, head_in(language)),
+                        search.headline(language, head_in(language)),
+                    ),
+                    else_=search.headline(language, text_in(language)),
+                ),
             )
             for language in LANGUAGES
         ),
