@@ -36,6 +36,7 @@ ENOUGH_MATCHES = 20
 # A typo is corrected to at most this many title words at least this similar (pg_trgm).
 CORRECTIONS = 3
 SIMILAR_ENOUGH = 0.5
+NEAREST = 10
 INVALID_CURSOR = "The cursor is not valid for this search; start again without one."
 
 
@@ -93,11 +94,18 @@ async def _fetch(
 async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
     corrections: dict[str, tuple[str, ...]] = {}
     for word in search.typo_words:
-        similarity = func.similarity(TitleWord.word, word)
+        # The GiST trigram index yields the nearest words first; a few more than needed so
+        # ties are broken by the word itself, as below.
+        nearest = (
+            select(TitleWord.word, func.similarity(TitleWord.word, word).label("similarity"))
+            .order_by(TitleWord.word.op("<->")(word))
+            .limit(NEAREST)
+            .subquery("nearest")
+        )
         similar = (
-            select(TitleWord.word)
-            .where(TitleWord.word.op("%")(word), similarity >= SIMILAR_ENOUGH)
-            .order_by(similarity.desc(), TitleWord.word)
+            select(nearest.c.word)
+            .where(nearest.c.similarity >= SIMILAR_ENOUGH)
+            .order_by(nearest.c.similarity.desc(), nearest.c.word)
             .limit(CORRECTIONS)
         )
         corrections[word] = tuple((await connection.execute(similar)).scalars())
