@@ -142,8 +142,8 @@ class Facets(BaseModel):
     challenge: dict[str, int]
     complete: bool = Field(
         description=(
-            "False when a search matched more entries than it ranks (1 000): the counts "
-            "then cover those 1 000 candidates, not every match. Narrow the query for "
+            "False when a search matched more entries than it ranks (200): the counts "
+            "then cover those 200 candidates, not every match. Narrow the query for "
             "exact counts."
         )
     )

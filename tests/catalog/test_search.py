@@ -277,3 +277,68 @@ class TestFacets:
     async def test_no_facets_unless_asked(self, catalog: httpx.AsyncClient) -> None:
         body = (await catalog.get(ENTRIES, params={"q": "celje"})).json()
         assert body["facets"] is None
+
+
+class TestSearchPages:
+    async def pages(self, catalog: httpx.AsyncClient, **params: Any) -> list[str]:
+        ids: list[str] = []
+        cursor = None
+        for _ in range(10):
+            page_params = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            response = await catalog.get(ENTRIES, params=page_params)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert len(body["items"]) <= 2
+            ids += [item["id"] for item in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                return ids
+        raise AssertionError("more pages than entries")
+
+    @pytest.mark.parametrize("sort", ["relevance", "recent"])
+    async def test_pages_of_a_search_repeat_and_skip_nothing(
+        self, catalog: httpx.AsyncClient, make_entry: EntryFactory, sort: str
+    ) -> None:
+        city, word = unique("c"), unique("w")
+        made = [
+            await make_entry("published", cities=[city], title={"en": f"The {word}"}),
+            await make_entry("published", cities=[city], summary={"en": f"On {word}."}),
+            await make_entry("published", cities=[city], body={"en": f"About {word}."}),
+            await make_entry("published", cities=[city], title={"en": f"{word} again"}),
+            await make_entry("published", cities=[city], body={"en": f"{word} twice"}),
+        ]
+
+        whole = (await search(catalog, word, city, sort=sort))["items"]
+        paged = await self.pages(catalog, q=word, city=city, sort=sort)
+
+        assert paged == [item["id"] for item in whole]
+        assert sorted(paged) == sorted(entry["id"] for entry in made)
+        if sort == "recent":
+            assert paged == [entry["id"] for entry in reversed(made)]
+
+    async def test_pages_of_a_typo_search_stay_at_the_typo_level(
+        self, catalog: httpx.AsyncClient, make_entry: EntryFactory
+    ) -> None:
+        city = unique("c")
+        made = [
+            await make_entry(
+                "published", cities=[city], title={"en": f"Innovation {n}"}, summary={}, body={}
+            )
+            for n in range(3)
+        ]
+        paged = await self.pages(catalog, q="innovaton", city=city)
+        assert sorted(paged) == sorted(entry["id"] for entry in made)
+
+    async def test_a_cursor_of_the_other_sort_is_400(
+        self, catalog: httpx.AsyncClient, make_entry: EntryFactory
+    ) -> None:
+        city, word = unique("c"), unique("w")
+        for _ in range(2):
+            await make_entry("published", cities=[city], title={"en": f"The {word}"})
+        first = await search(catalog, word, city, limit=1)
+        response = await catalog.get(
+            ENTRIES,
+            params={"q": word, "city": city, "sort": "recent", "cursor": first["next_cursor"]},
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["status"] == 400

@@ -1,38 +1,30 @@
-"""Lists of entries: filters, keyset pages by recency or relevance, snippets and facets.
+"""Lists of entries: filters, keyset pages by recency, searches and facets.
 
-A search ranks a bounded set of candidates: at most `CANDIDATES` matching entries, taken
-from the GIN index in the order the table stores them, never every match of a common word.
-Facets count those same candidates.
+A search ranks a bounded set of candidates (see `ranked`): at most `ranked.CANDIDATES`
+matching entries, taken from the GIN index in the order the table stores them, never
+every match of a common word. Facets count those same candidates.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Subquery, case, func, literal, select, union_all
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog import schemas
-from services.catalog.models import Challenge, Entry, InnovationBlock, TitleWord
+from services.catalog.models import Challenge, Entry, InnovationBlock
+from services.catalog.service import ranked
 from services.catalog.service.entries import sees_unpublished
-from services.catalog.service.search import Level, Search
-from services.catalog.text import marked_snippet
+from services.catalog.service.search import Search
 from shared.auth import Principal
-from shared.i18n import LANGUAGES, Language
-from shared.pagination import AnySelect, decode_cursor, paginate
-from shared.problems import BadRequest
+from shared.pagination import AnySelect, paginate
 from shared.settings import Settings
 
 Status = schemas.EntryStatus
-CANDIDATES = 1000
-# A level that finds fewer entries than this widens to the next (prefix, then typos).
-ENOUGH_MATCHES = 20
-# A typo is corrected to at most this many title words at least this similar (pg_trgm).
-CORRECTIONS = 3
-SIMILAR_ENOUGH = 0.5
 
 
 class Sort(StrEnum):
@@ -101,70 +93,6 @@ def _recency_key(wanted: EntryFilter, principal: Principal | None) -> ColumnElem
     return column.expression
 
 
-def _candidates(search: Search, conditions: list[ColumnElement[bool]]) -> Subquery:
-    """At most CANDIDATES matching entries with their rank, found through the indexes."""
-    full_text = (
-        select(Entry.id, search.full_text_rank.label("rank"))
-        .where(*conditions, search.full_text_match)
-        .limit(CANDIDATES)
-    )
-    if search.level is not Level.TYPO or not any(search.corrections.values()):
-        return full_text.subquery("candidates")
-    typo = (
-        select(Entry.id, search.typo_rank.label("rank"))
-        .where(*conditions, search.typo_match)
-        .limit(CANDIDATES)
-    )
-    both = union_all(full_text, typo).subquery("both")
-    return (
-        select(both.c.id, func.max(both.c.rank).label("rank"))
-        .group_by(both.c.id)
-        .subquery("candidates")
-    )
-
-
-async def _finds_enough(
-    connection: AsyncConnection, search: Search, conditions: list[ColumnElement[bool]]
-) -> bool:
-    found = select(Entry.id).where(*conditions, search.full_text_match).limit(ENOUGH_MATCHES)
-    count = select(func.count()).select_from(found.subquery())
-    return (await connection.execute(count)).scalar_one() >= ENOUGH_MATCHES
-
-
-async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
-    corrections: dict[str, tuple[str, ...]] = {}
-    for word in search.typo_words:
-        similarity = func.similarity(TitleWord.word, word)
-        similar = (
-            select(TitleWord.word)
-            .where(TitleWord.word.op("%")(word), similarity >= SIMILAR_ENOUGH)
-            .order_by(similarity.desc(), TitleWord.word)
-            .limit(CORRECTIONS)
-        )
-        corrections[word] = tuple((await connection.execute(similar)).scalars())
-    return corrections
-
-
-async def _level(
-    connection: AsyncConnection,
-    settings: Settings,
-    search: Search,
-    conditions: list[ColumnElement[bool]],
-    cursor: str | None,
-) -> Level:
-    """The narrowest level that finds enough; a cursor keeps the level of its first page."""
-    if cursor is not None:
-        position = decode_cursor(settings, cursor).get("after")
-        if not isinstance(position, list) or not position or position[0] not in search.levels:
-            raise BadRequest("The cursor is not valid for this search; start again without one.")
-        return Level(position[0])
-    *narrower, widest = search.levels
-    for level in narrower:
-        if await _finds_enough(connection, search.at(level), conditions):
-            return level
-    return widest
-
-
 async def list_entries(
     connection: AsyncConnection,
     settings: Settings,
@@ -177,125 +105,93 @@ async def list_entries(
 ) -> schemas.EntryPage:
     search = Search.parse(wanted.q)
     conditions = _conditions(wanted, principal)
-    statement: AnySelect = select(*LIST_COLUMNS).where(*conditions)
-    key: list[ColumnElement[Any]] = [_recency_key(wanted, principal), Entry.id.expression]
-    counted: AnySelect = select(Entry.kind, Entry.innovation_blocks, Entry.challenges).where(
-        *conditions
-    )
+    recency = _recency_key(wanted, principal)
     if search is not None:
-        level = await _level(connection, settings, search, conditions, cursor)
-        search = search.at(level)
-        if level is Level.TYPO:
-            search = search.corrected(await _corrections(connection, search))
-        candidates = _candidates(search, conditions)
-        statement = select(*LIST_COLUMNS).join(candidates, candidates.c.id == Entry.id)
-        if wanted.sort is not Sort.RECENT:
-            key[0] = candidates.c.rank
-        key.insert(0, literal(int(level), Integer))
-        counted = select(Entry.kind, Entry.innovation_blocks, Entry.challenges).join(
-            candidates, candidates.c.id == Entry.id
+        return await _search_entries(
+            connection, settings, search, wanted, conditions, recency, limit, cursor, facets
         )
     page = await paginate(
         connection,
-        statement,
-        key=key,
+        select(*LIST_COLUMNS).where(*conditions),
+        key=[recency, Entry.id.expression],
         limit=limit,
         cursor=cursor,
         settings=settings,
         item=lambda row: schemas.EntryListItem.model_validate(row._mapping),
         descending=True,
     )
-    items = page.items
-    if search is not None and items:
-        found = await _matches(connection, search, [item.id for item in items], wanted.lang)
-        items = [
-            item.model_copy(
-                update={"matched_language": found[item.id][0], "snippet": found[item.id][1]}
-            )
-            for item in items
-        ]
+    counted = select(Entry.kind, Entry.innovation_blocks, Entry.challenges).where(*conditions)
     return schemas.EntryPage(
-        items=items,
+        items=page.items,
         next_cursor=page.next_cursor,
-        facets=await _facets(connection, counted, bounded=search is not None) if facets else None,
+        facets=await _facets(connection, counted) if facets else None,
     )
 
 
-async def _matches(
-    connection: AsyncConnection, search: Search, ids: list[uuid.UUID], preferred: str | None
-) -> dict[uuid.UUID, tuple[Language | None, str | None]]:
-    """Which language matched each entry of a page, and a highlighted snippet in it."""
-    # MATERIALIZED: the language is decided once per row, not once per CASE branch below.
-    matched = (
-        select(
-            Entry.id,
-            Entry.title,
-            Entry.summary,
-            Entry.body,
-            search.matched_language(preferred).label("language"),
-        )
-        .where(Entry.id.in_(ids))
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
+async def _search_entries(
+    connection: AsyncConnection,
+    settings: Settings,
+    search: Search,
+    wanted: EntryFilter,
+    conditions: list[ColumnElement[bool]],
+    recency: ColumnElement[Any],
+    limit: int,
+    cursor: str | None,
+    facets: bool,
+) -> schemas.EntryPage:
+    level = ranked.cursor_level(settings, search, cursor)
+    found = await ranked.candidates(connection, search, conditions, recency, level)
+    ids, next_cursor = ranked.page_of(
+        settings, found, by_recency=wanted.sort is Sort.RECENT, limit=limit, cursor=cursor
     )
+    items = await ranked.page_items(connection, found.search, ids, wanted.lang, LIST_COLUMNS)
+    counted = None
+    if facets:
+        counts = ranked.facet_counts(found)
+        counted = _facets_from(await _facet_codes(connection), counts, complete=found.complete)
+    return schemas.EntryPage(items=items, next_cursor=next_cursor, facets=counted)
 
-    def text_in(language: str) -> ColumnElement[str]:
-        return func.concat_ws(
-            "\n",
-            matched.c.title[language].astext,
-            matched.c.summary[language].astext,
-            matched.c.body[language].astext,
-        )
 
-    headline = case(
-        *(
-            (matched.c.language == language, search.headline(language, text_in(language)))
-            for language in LANGUAGES
-        ),
-        else_=None,
-    )
-    rows = await connection.execute(
-        select(matched.c.id, matched.c.language, headline.label("headline"))
-    )
-    return {
-        row.id: (
-            Language(row.language) if row.language else None,
-            marked_snippet(row.headline) if row.headline else None,
-        )
-        for row in rows
+async def _facet_codes(connection: AsyncConnection) -> dict[str, list[str]]:
+    """Every kind, block and challenge code, in taxonomy order: each facet lists them all."""
+    terms = union_all(
+        select(literal("block").label("facet"), InnovationBlock.code, InnovationBlock.position),
+        select(literal("challenge"), Challenge.code, Challenge.position),
+    ).subquery()
+    codes: dict[str, list[str]] = {
+        "kind": [kind.value for kind in schemas.EntryKind],
+        "block": [],
+        "challenge": [],
     }
+    rows = await connection.execute(
+        select(terms.c.facet, terms.c.code).order_by(terms.c.facet, terms.c.position)
+    )
+    for facet, code in rows:
+        codes[facet].append(code)
+    return codes
 
 
-async def _facets(
-    connection: AsyncConnection, counted: AnySelect, *, bounded: bool
+def _facets_from(
+    codes: dict[str, list[str]], counts: Mapping[str, Mapping[str, int]], *, complete: bool
 ) -> schemas.Facets:
+    facets = {
+        facet: {code: 0 for code in every} | dict(counts.get(facet, {}))
+        for facet, every in codes.items()
+    }
+    return schemas.Facets.model_validate({**facets, "complete": complete})
+
+
+async def _facets(connection: AsyncConnection, counted: AnySelect) -> schemas.Facets:
     """Counts per kind, block and challenge over the entries `counted` selects."""
     matches = counted.cte("matches")
     blocks = select(func.unnest(matches.c.innovation_blocks).label("code")).subquery()
     challenges = select(func.unnest(matches.c.challenges).label("code")).subquery()
-    counts = union_all(
+    counts_query = union_all(
         select(literal("kind"), matches.c.kind, func.count()).group_by(matches.c.kind),
         select(literal("block"), blocks.c.code, func.count()).group_by(blocks.c.code),
         select(literal("challenge"), challenges.c.code, func.count()).group_by(challenges.c.code),
     )
-    facets: dict[str, dict[str, int]] = {
-        "kind": dict.fromkeys((kind.value for kind in schemas.EntryKind), 0),
-        "block": dict.fromkeys(
-            (
-                await connection.execute(
-                    select(InnovationBlock.code).order_by(InnovationBlock.position)
-                )
-            ).scalars(),
-            0,
-        ),
-        "challenge": dict.fromkeys(
-            (
-                await connection.execute(select(Challenge.code).order_by(Challenge.position))
-            ).scalars(),
-            0,
-        ),
-    }
-    for facet, code, count in await connection.execute(counts):
-        facets[facet][code] = count
-    complete = not bounded or sum(facets["kind"].values()) < CANDIDATES
-    return schemas.Facets.model_validate({**facets, "complete": complete})
+    counts: dict[str, dict[str, int]] = {"kind": {}, "block": {}, "challenge": {}}
+    for facet, code, count in await connection.execute(counts_query):
+        counts[facet][code] = count
+    return _facets_from(await _facet_codes(connection), counts, complete=True)

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import reduce
+from typing import Any
 
-from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column
+from sqlalchemy import ColumnElement, Double, and_, case, cast, func, literal, literal_column, or_
 
 from services.catalog.models import Entry
 from services.catalog.text import MARK_END, MARK_START
@@ -75,6 +76,9 @@ class Search:
     level: Level = Level.PREFIX
     # Per longer (folded) word, the title words similar to it: used at the TYPO level.
     corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A column holding the (corrected) tsquery, set by `using`: a statement then builds the
+    # query once and refers to it, instead of repeating a tree of to_tsquery calls per use.
+    query: ColumnElement[Any] | None = field(default=None, compare=False)
 
     @classmethod
     def parse(cls, q: str | None) -> Search | None:
@@ -87,6 +91,10 @@ class Search:
 
     def corrected(self, corrections: dict[str, tuple[str, ...]]) -> Search:
         return Search(self.words, self.level, corrections)
+
+    def using(self, query: ColumnElement[Any]) -> Search:
+        """This search matching `query`: a column with its `tsquery` or `corrected_tsquery`."""
+        return Search(self.words, self.level, self.corrections, query)
 
     @property
     def levels(self) -> tuple[Level, ...]:
@@ -102,7 +110,9 @@ class Search:
         return self.level < Level.EXACT and index == len(self.words) - 1
 
     @property
-    def tsquery(self) -> ColumnElement[str]:
+    def tsquery(self) -> ColumnElement[Any]:
+        if self.query is not None:
+            return self.query
         return _and(
             [
                 self._word_query(word, self._is_prefix(index))
@@ -125,7 +135,9 @@ class Search:
         return cast(literal(FULL_TEXT_RANK_BASE, Double) + cast(rank, Double), Double)
 
     @property
-    def _corrected_tsquery(self) -> ColumnElement[str]:
+    def corrected_tsquery(self) -> ColumnElement[Any]:
+        if self.query is not None:
+            return self.query
         queries = []
         for index, word in enumerate(self.words):
             query = self._word_query(word, self._is_prefix(index))
@@ -136,32 +148,36 @@ class Search:
     @property
     def typo_match(self) -> ColumnElement[bool]:
         """Like the full-text match, with each longer word also matched by its corrections."""
-        return Entry.search_vector.op("@@")(self._corrected_tsquery)
+        return Entry.search_vector.op("@@")(self.corrected_tsquery)
 
     @property
     def typo_rank(self) -> ColumnElement[float]:
         """In [0, 0.5): below every full-text match, still title above summary above body."""
-        rank = cast(func.ts_rank(Entry.rank_vector, self._corrected_tsquery), Double)
+        rank = cast(func.ts_rank(Entry.rank_vector, self.corrected_tsquery), Double)
         return cast(rank / (literal(1.0, Double) + rank), Double)
 
-    def language_text(self, language: str) -> ColumnElement[str]:
-        fields = [
-            func.coalesce(column[language].astext, "")
-            for column in (Entry.title, Entry.summary, Entry.body)
-        ]
+    def language_text(self, language: str, *, body: bool = True) -> ColumnElement[str]:
+        columns = (Entry.title, Entry.summary, Entry.body) if body else (Entry.title, Entry.summary)
+        fields = [func.coalesce(column[language].astext, "") for column in columns]
         return reduce(lambda left, right: left + " " + right, fields)
+
+    def matches_text(self, language: str, text: ColumnElement[str]) -> ColumnElement[bool]:
+        vector = func.to_tsvector(_regconfig(CONFIGS[language]), text)
+        return vector.op("@@")(self.corrected_tsquery)
 
     def matched_language(self, preferred: str | None) -> ColumnElement[str | None]:
         """The first language (the preferred one first) whose text matches the query."""
         order = [preferred] if preferred else []
         order += [language for language in LANGUAGES if language != preferred]
+        # Most matches are in the short title and summary: only the others read the body.
         full_text = [
             (
                 and_(
                     Entry.title.has_key(language),
-                    func.to_tsvector(
-                        _regconfig(CONFIGS[language]), self.language_text(language)
-                    ).op("@@")(self._corrected_tsquery),
+                    or_(
+                        self.matches_text(language, self.language_text(language, body=False)),
+                        self.matches_text(language, self.language_text(language)),
+                    ),
                 ),
                 literal(language),
             )
@@ -188,5 +204,5 @@ class Search:
 
     def headline(self, language: str, text: ColumnElement[str]) -> ColumnElement[str]:
         return func.ts_headline(
-            _regconfig(CONFIGS[language]), text, self._corrected_tsquery, HEADLINE_OPTIONS
+            _regconfig(CONFIGS[language]), text, self.corrected_tsquery, HEADLINE_OPTIONS
         )

@@ -1,0 +1,287 @@
+"""A search's page: a bounded candidate set ranked in Python, then the page in one query.
+
+Each level is one index-backed query for at most `CANDIDATES` matching entries with their
+rank, sort key and tags (a few hundred bytes each, no body). How many it returns is also
+what decides whether the level finds enough, so no separate count runs: a count with
+`LIMIT 20` let the planner choose a sequential scan that detoasted `search_vector` row by
+row for a rare prefix. The candidates are sorted and paged here, facets are counted from
+them, and only the returned page's rows (with language and snippet) are read afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.catalog import schemas
+from services.catalog.models import Entry, TitleWord
+from services.catalog.service.search import Level, Search
+from services.catalog.text import marked_snippet
+from shared.i18n import LANGUAGES
+from shared.pagination import decode_cursor, encode_cursor
+from shared.problems import BadRequest
+from shared.settings import Settings
+
+CANDIDATES = 200
+# A level that finds fewer entries than this widens to the next (prefix, then typos).
+ENOUGH_MATCHES = 20
+# A typo is corrected to at most this many title words at least this similar (pg_trgm).
+CORRECTIONS = 3
+SIMILAR_ENOUGH = 0.5
+NEAREST = 10
+INVALID_CURSOR = "The cursor is not valid for this search; start again without one."
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: uuid.UUID
+    rank: float
+    recency: datetime
+    kind: str
+    innovation_blocks: Sequence[str]
+    challenges: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    search: Search  # at the level that was used, with its corrections
+    found: list[Candidate]
+    complete: bool  # False when a query stopped at CANDIDATES
+
+
+async def _fetch(
+    connection: AsyncConnection,
+    search: Search,
+    conditions: list[ColumnElement[bool]],
+    recency: ColumnElement[datetime],
+    *,
+    typo: bool = False,
+) -> tuple[list[Candidate], bool]:
+    query = select((search.corrected_tsquery if typo else search.tsquery).label("query")).subquery(
+        "query"
+    )
+    search = search.using(query.c.query)
+    match, rank = (
+        (search.typo_match, search.typo_rank)
+        if typo
+        else (search.full_text_match, search.full_text_rank)
+    )
+    statement = (
+        select(
+            Entry.id,
+            rank.label("rank"),
+            recency.label("recency"),
+            Entry.kind,
+            Entry.innovation_blocks,
+            Entry.challenges,
+        )
+        .join_from(Entry, query, true())
+        .where(*conditions, match)
+        .limit(CANDIDATES)
+    )
+    found = [Candidate(*row) for row in await connection.execute(statement)]
+    return found, len(found) < CANDIDATES
+
+
+async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
+    corrections: dict[str, tuple[str, ...]] = {}
+    for word in search.typo_words:
+        # The GiST trigram index yields the nearest words first; a few more than needed so
+        # ties are broken by the word itself, as below.
+        nearest = (
+            select(TitleWord.word, func.similarity(TitleWord.word, word).label("similarity"))
+            .order_by(TitleWord.word.op("<->")(word))
+            .limit(NEAREST)
+            .subquery("nearest")
+        )
+        similar = (
+            select(nearest.c.word)
+            .where(nearest.c.similarity >= SIMILAR_ENOUGH)
+            .order_by(nearest.c.similarity.desc(), nearest.c.word)
+            .limit(CORRECTIONS)
+        )
+        corrections[word] = tuple((await connection.execute(similar)).scalars())
+    return corrections
+
+
+async def candidates(
+    connection: AsyncConnection,
+    search: Search,
+    conditions: list[ColumnElement[bool]],
+    recency: ColumnElement[datetime],
+    level: Level | None,
+) -> Candidates:
+    """At the narrowest level that finds enough, or at `level` (a cursor's) when given."""
+
+    async def full_text(at: Level) -> tuple[list[Candidate], bool]:
+        return await _fetch(connection, search.at(at), conditions, recency)
+
+    prefix: tuple[list[Candidate], bool] | None = None
+    if level is None:
+        *narrower, widest = search.levels
+        for at in narrower:
+            found, complete = await full_text(at)
+            if len(found) >= ENOUGH_MATCHES:
+                return Candidates(search.at(at), found, complete)
+            prefix = (found, complete) if at is Level.PREFIX else None
+        level = widest
+    if level is not Level.TYPO:
+        return Candidates(search.at(level), *await full_text(level))
+    # Typos widen the prefix level: its matches keep their (higher) full-text rank.
+    found, complete = prefix or await full_text(Level.PREFIX)
+    typo = search.at(Level.TYPO)
+    typo = typo.corrected(await _corrections(connection, typo))
+    if not any(typo.corrections.values()):
+        return Candidates(typo, found, complete)
+    corrected, typo_complete = await _fetch(connection, typo, conditions, recency, typo=True)
+    best = {candidate.id: candidate for candidate in corrected}
+    for candidate in found:
+        if candidate.id not in best or candidate.rank > best[candidate.id].rank:
+            best[candidate.id] = candidate
+    return Candidates(typo, list(best.values()), complete and typo_complete)
+
+
+def cursor_level(settings: Settings, search: Search, cursor: str | None) -> Level | None:
+    if cursor is None:
+        return None
+    position = decode_cursor(settings, cursor).get("after")
+    if not isinstance(position, list) or not position or position[0] not in search.levels:
+        raise BadRequest(INVALID_CURSOR)
+    return Level(position[0])
+
+
+def _sort_key(candidate: Candidate, by_recency: bool) -> Any:
+    return (candidate.recency, candidate.id) if by_recency else (candidate.rank, candidate.id)
+
+
+def _after(position: Any, by_recency: bool) -> Any:
+    """The sort key a cursor's position stands for; 400 when it is not one of ours."""
+    if not isinstance(position, list) or len(position) != 3:
+        raise BadRequest(INVALID_CURSOR)
+    _, value, identifier = position
+    try:
+        if by_recency:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            key: Any = datetime.fromisoformat(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(value)
+            key = float(value)
+            if not math.isfinite(key):
+                raise ValueError(value)
+        return (key, uuid.UUID(str(identifier)))
+    except (TypeError, ValueError) as exc:
+        raise BadRequest(INVALID_CURSOR) from exc
+
+
+def page_of(
+    settings: Settings,
+    ranked: Candidates,
+    *,
+    by_recency: bool,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[uuid.UUID], str | None]:
+    """The ids of one page, best (or newest) first, and the cursor of the next page."""
+    ordered = sorted(
+        ranked.found, key=lambda candidate: _sort_key(candidate, by_recency), reverse=True
+    )
+    if cursor is not None:
+        after = _after(decode_cursor(settings, cursor).get("after"), by_recency)
+        ordered = [c for c in ordered if _sort_key(c, by_recency) < after]
+    page = ordered[: limit + 1]
+    next_cursor = None
+    if len(page) > limit:
+        page = page[:limit]
+        value, identifier = _sort_key(page[-1], by_recency)
+        encoded = value.isoformat() if isinstance(value, datetime) else value
+        next_cursor = encode_cursor(
+            settings, {"after": [int(ranked.search.level), encoded, str(identifier)]}
+        )
+    return [candidate.id for candidate in page], next_cursor
+
+
+def facet_counts(ranked: Candidates) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = {facet: Counter() for facet in ("kind", "block", "challenge")}
+    for candidate in ranked.found:
+        counts["kind"][candidate.kind] += 1
+        counts["block"].update(candidate.innovation_blocks)
+        counts["challenge"].update(candidate.challenges)
+    return counts
+
+
+async def page_items(
+    connection: AsyncConnection,
+    search: Search,
+    ids: list[uuid.UUID],
+    preferred: str | None,
+    columns: Sequence[Any],
+) -> list[schemas.EntryListItem]:
+    """The page's entries in `ids` order, with the language that matched and a snippet."""
+    if not ids:
+        return []
+    query = select(search.corrected_tsquery.label("query")).subquery("query")
+    # MATERIALIZED: the language is decided once per row, not once per CASE branch below.
+    matched = (
+        select(
+            *columns,
+            Entry.body,
+            query.c.query,
+            search.using(query.c.query).matched_language(preferred).label("matched_language"),
+        )
+        .join_from(Entry, query, true())
+        .where(Entry.id.in_(ids))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def text_in(language: str) -> ColumnElement[str]:
+        return func.concat_ws(
+            "\n",
+            matched.c.title[language].astext,
+            matched.c.summary[language].astext,
+            matched.c.body[language].astext,
+        )
+
+    def head_in(language: str) -> ColumnElement[str]:
+        return func.concat_ws(
+            "\n", matched.c.title[language].astext, matched.c.summary[language].astext
+        )
+
+    search = search.using(matched.c.query)
+    # The snippet comes from the title and summary when they match, else from the body too.
+    headline = case(
+        *(
+            (
+                matched.c.matched_language == language,
+                case(
+                    (
+                        search.matches_text(language, head_in(language)),
+                        search.headline(language, head_in(language)),
+                    ),
+                    else_=search.headline(language, text_in(language)),
+                ),
+            )
+            for language in LANGUAGES
+        ),
+        else_=None,
+    )
+    listed = [matched.c[column.key] for column in columns]
+    rows = await connection.execute(
+        select(*listed, matched.c.matched_language, headline.label("headline"))
+    )
+    items: dict[uuid.UUID, schemas.EntryListItem] = {}
+    for row in rows:
+        item = schemas.EntryListItem.model_validate(row._mapping)
+        snippet = marked_snippet(row.headline) if row.headline else None
+        items[item.id] = item.model_copy(update={"snippet": snippet})
+    return [items[identifier] for identifier in ids if identifier in items]
