@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     log_json: bool = True
     access_log: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The gateway's edge (the services ignore these). Rate limits are per minute; 0 = off.
+    upstream_failure_threshold: int = Field(default=5, ge=1)
+    upstream_pause_seconds: float = Field(default=5.0, gt=0)
+    dashboard_deadline_seconds: float = Field(default=2.0, gt=0)
+    rate_limit_per_minute: int = Field(default=6000, ge=0)
+    rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
