@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     )
     data_dir: str | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Earlier secrets, comma-separated: tokens they signed still verify until they expire.
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = []
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     admin_email: EmailStr | None = None
     admin_password: SecretStr | None = None
@@ -75,6 +77,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [secret.strip() for secret in value.split(",") if secret.strip()]
         return value
 
     @field_validator("database_url")
