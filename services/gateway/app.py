@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -16,13 +16,19 @@ from services.gateway import proxy, service
 from services.gateway.api import router as identity_router
 from services.gateway.credentials import ApiKeyExchangeMiddleware
 from services.gateway.dashboard.api import router as dashboard_router
+from services.gateway.edge import (
+    LoginLimiter,
+    ProblemCORSMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
 from shared.problems import problem_response
-from shared.settings import SERVICE_NAMES, Settings
+from shared.settings import SERVICE_NAMES, Settings, get_settings
 
 log = structlog.get_logger("magnet.gateway")
 
@@ -91,6 +97,29 @@ async def _create_first_admin(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    cors = partial(
+        ProblemCORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+            "Accept-Language",
+        ],
+        expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
+    rate_limits = partial(
+        RateLimitMiddleware,
+        per_credential=settings.rate_limit_per_minute,
+        per_address=settings.rate_limit_per_address_per_minute,
+    )
     app = create_service_app(
         name="gateway",
         schema=SCHEMA,
@@ -99,31 +128,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         peers=SERVICE_NAMES,
         settings=settings,
         extra_lifespan=_gateway_lifespan,
-        inner_middleware=[ApiKeyExchangeMiddleware],
+        # Innermost first: keys are exchanged only for requests within the limits.
+        inner_middleware=[ApiKeyExchangeMiddleware, rate_limits, cors],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.login_limiter = LoginLimiter(
+        settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
+    )
     _replace_readiness(app)
     app.router.routes.extend(proxy.routes)
-    if app.state.settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=app.state.settings.cors_origins,
-            allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "If-None-Match",
-                "Idempotency-Key",
-                "X-Request-ID",
-                "Accept-Language",
-            ],
-            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
-            max_age=600,
-        )
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)
