@@ -72,6 +72,7 @@ def _replace_readiness(app: FastAPI) -> None:
         tags=["operations"],
         summary="The database and every service answer; each service's breaker state",
         responses={503: {"description": "Not ready"}},
+        include_in_schema=False,  # the shared route documents it once
     )
     app.router.routes.insert(0, app.router.routes.pop())
 
