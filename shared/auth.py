@@ -1,9 +1,10 @@
 """Bearer tokens and role checks, verified by every service itself (defence in depth).
 
 The gateway issues HS256 JWTs signed with a key derived from `MAGNET_SECRET_KEY`; the
-`kid` header names that key so keys can be rotated without a flag day. A partner system's
-API key is exchanged by the gateway for a short-lived token of the same shape, so services
-see one kind of credential.
+`kid` header names that key so keys can be rotated without a flag day: a new
+`MAGNET_SECRET_KEY` signs, the secrets in `MAGNET_PREVIOUS_SECRET_KEYS` still verify. A
+partner system's API key is exchanged by the gateway for a short-lived token of the same
+shape, so services see one kind of credential.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import hmac
 import time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import jwt
@@ -48,13 +50,30 @@ class Principal(BaseModel):
 
 def derive_key(settings: Settings, purpose: str) -> bytes:
     """A separate key per purpose, so one secret never signs two kinds of thing."""
-    secret = settings.secret_key.get_secret_value().encode()
-    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+    return _derive(settings.secret_key.get_secret_value(), purpose)
+
+
+def _derive(secret: str, purpose: str) -> bytes:
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=32)
+def _jwt_key(secret: str) -> tuple[str, bytes]:
+    key = _derive(secret, "jwt")
+    return hashlib.sha256(key).hexdigest()[:12], key
 
 
 def _signing_key(settings: Settings) -> tuple[str, bytes]:
-    key = derive_key(settings, "jwt")
-    return hashlib.sha256(key).hexdigest()[:12], key
+    return _jwt_key(settings.secret_key.get_secret_value())
+
+
+def _verification_key(settings: Settings, kid: object) -> bytes | None:
+    """The key a token names: the current secret's, or a previous one's during rotation."""
+    for secret in (settings.secret_key, *settings.previous_secret_keys):
+        known_kid, key = _jwt_key(secret.get_secret_value())
+        if kid == known_kid:
+            return key
+    return None
 
 
 def issue_token(principal: Principal, settings: Settings, ttl_seconds: int | None = None) -> str:
@@ -74,10 +93,10 @@ def issue_token(principal: Principal, settings: Settings, ttl_seconds: int | Non
 
 
 def verify_token(token: str, settings: Settings) -> Principal:
-    kid, key = _signing_key(settings)
     try:
         header = jwt.get_unverified_header(token)
-        if header.get("kid") != kid:
+        key = _verification_key(settings, header.get("kid"))
+        if key is None:
             raise Unauthorized("The token was signed with an unknown key.")
         claims = jwt.decode(
             token,

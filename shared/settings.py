@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     )
     data_dir: str | None = None
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Earlier secrets, comma-separated: tokens they signed still verify until they expire.
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = []
     token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
     admin_email: EmailStr | None = None
     admin_password: SecretStr | None = None
@@ -61,12 +63,27 @@ class Settings(BaseSettings):
     log_json: bool = True
     access_log: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The gateway's edge (the services ignore these). Rate limits are per minute; 0 = off.
+    upstream_failure_threshold: int = Field(default=5, ge=1)
+    upstream_pause_seconds: float = Field(default=5.0, gt=0)
+    dashboard_deadline_seconds: float = Field(default=2.0, gt=0)
+    rate_limit_per_minute: int = Field(default=6000, ge=0)
+    rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [secret.strip() for secret in value.split(",") if secret.strip()]
         return value
 
     @field_validator("database_url")

@@ -210,4 +210,5 @@ class TestCors:
         )
 
         assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
         assert "access-control-allow-origin" not in response.headers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from shared.auth import AdminPrincipal, CurrentPrincipal, issue_token
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import REPLAY_HEADER, Idempotency
-from shared.problems import problem_responses
+from shared.problems import TooManyRequests, problem_responses
 from shared.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
@@ -27,13 +28,19 @@ def _settings(request: Request) -> Settings:
 @router.post(
     "/token",
     summary="Exchange email and password for a bearer token (OAuth2 password grant)",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 async def token(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     connection: ReadConnection,
 ) -> schemas.Token:
+    address = request.client.host if request.client else None
+    if wait := request.app.state.login_limiter.wait(form.username, address):
+        raise TooManyRequests(
+            "Too many login attempts; retry later.",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
     principal = await service.authenticate(connection, form.username, form.password)
     settings = _settings(request)
     return schemas.Token(

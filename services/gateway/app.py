@@ -2,47 +2,85 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
-import httpx
 import structlog
-from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from services.gateway import proxy, service
 from services.gateway.api import router as identity_router
 from services.gateway.credentials import ApiKeyExchangeMiddleware
+from services.gateway.dashboard.api import router as dashboard_router
+from services.gateway.edge import (
+    LoginLimiter,
+    ProblemCORSMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
-from shared.app import NotReady, create_service_app
+from services.gateway.upstreams import Upstream, upstream_sessions
+from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
-from shared.settings import SERVICE_NAMES, Settings
+from shared.problems import problem_response
+from shared.settings import SERVICE_NAMES, Settings, get_settings
 
 log = structlog.get_logger("magnet.gateway")
 
 
-async def _upstreams_ready(app: FastAPI) -> dict[str, str]:
-    report: dict[str, str] = {}
-    for name in SERVICE_NAMES:
-        client: httpx.AsyncClient = app.state.peers[name]
-        try:
-            response = await client.get("/readyz", timeout=1.0)
-            report[name] = "ok" if response.status_code == 200 else f"status {response.status_code}"
-        except httpx.HTTPError as exc:
-            report[name] = type(exc).__name__
-    not_ready = {name: state for name, state in report.items() if state != "ok"}
-    if not_ready:
-        raise NotReady(report)
-    return report
+async def _database_state(app: FastAPI) -> str:
+    database: Database = app.state.database
+    try:
+        await asyncio.wait_for(database.ping(), READY_TIMEOUT_SECONDS)
+    except Exception as exc:  # any failure means "not ready", never a 500
+        return type(exc).__name__
+    return "ok"
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """The database and every upstream, probed at once, with each upstream's breaker."""
+    app = request.app
+    upstreams: dict[str, Upstream] = app.state.upstreams
+    database, reports = await asyncio.gather(
+        _database_state(app),
+        asyncio.gather(*(upstream.readiness() for upstream in upstreams.values())),
+    )
+    details = dict(zip(upstreams, reports, strict=True))
+    checks = {"database": database, **{name: str(r["status"]) for name, r in details.items()}}
+    if all(state == "ok" for state in checks.values()):
+        return JSONResponse({"status": "ready", "checks": checks, "upstreams": details})
+    return problem_response(
+        503,
+        detail="Not ready: a dependency does not answer.",
+        slug="not-ready",
+        checks=checks,
+        upstreams=details,
+    )
+
+
+def _replace_readiness(app: FastAPI) -> None:
+    """Answer `/readyz` before the shared route does: the gateway reports more."""
+    app.add_api_route(
+        "/readyz",
+        readyz,
+        methods=["GET"],
+        tags=["operations"],
+        summary="The database and every service answer; each service's breaker state",
+        responses={503: {"description": "Not ready"}},
+        include_in_schema=False,  # the shared route documents it once
+    )
+    app.router.routes.insert(0, app.router.routes.pop())
 
 
 @asynccontextmanager
 async def _gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await _create_first_admin(app)
-    async with proxy.upstream_sessions(app):
+    async with upstream_sessions(app):
         yield
 
 
@@ -60,39 +98,49 @@ async def _create_first_admin(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    cors = partial(
+        ProblemCORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+            "Accept-Language",
+        ],
+        expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
+    rate_limits = partial(
+        RateLimitMiddleware,
+        per_credential=settings.rate_limit_per_minute,
+        per_address=settings.rate_limit_per_address_per_minute,
+    )
     app = create_service_app(
         name="gateway",
         schema=SCHEMA,
         title="MAGNET gateway",
-        routers=[identity_router],
+        routers=[identity_router, dashboard_router],
         peers=SERVICE_NAMES,
-        readiness_checks=[_upstreams_ready],
         settings=settings,
         extra_lifespan=_gateway_lifespan,
-        inner_middleware=[ApiKeyExchangeMiddleware],
+        # Innermost first: keys are exchanged only for requests within the limits.
+        inner_middleware=[ApiKeyExchangeMiddleware, rate_limits, cors],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.login_limiter = LoginLimiter(
+        settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
+    )
+    _replace_readiness(app)
     app.router.routes.extend(proxy.routes)
-    if app.state.settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=app.state.settings.cors_origins,
-            allow_credentials=True,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "If-None-Match",
-                "Idempotency-Key",
-                "X-Request-ID",
-                "Accept-Language",
-            ],
-            expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
-            max_age=600,
-        )
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -1,6 +1,7 @@
 """Reverse proxy from `/api/v1/<service>/…` to the service, over keep-alive connections.
 
-The hot path uses aiohttp's client directly: on this kind of machine httpx's own pool costs
+The hot path uses aiohttp's client directly (through `upstreams.Upstream`, which adds the
+breaker and the retry): on this kind of machine httpx's own pool costs
 about 1 ms of CPU per request and even httpx's API over an aiohttp transport adds object
 churn a proxy pays on every request. Bodies stream both ways; small responses with a known
 length are read whole, which costs fewer ASGI messages. API keys were already exchanged
@@ -9,19 +10,15 @@ for a token by `credentials.ApiKeyExchangeMiddleware`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import aiohttp
-from fastapi import FastAPI
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from shared.peers import tracing_headers
-from shared.problems import GatewayTimeout, ServiceUnavailable
-from shared.settings import SERVICE_NAMES, Settings
+from shared.problems import ServiceUnavailable
+from shared.settings import SERVICE_NAMES
 
 PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 BUFFER_LIMIT = 256 * 1024
@@ -35,30 +32,6 @@ _NOT_RETURNED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
     b"trailer", b"transfer-encoding", b"upgrade", b"date", b"server", b"x-request-id",
 }  # fmt: skip
-
-
-@asynccontextmanager
-async def upstream_sessions(app: FastAPI) -> AsyncIterator[None]:
-    """One pooled aiohttp session per service, alive as long as the gateway."""
-    settings: Settings = app.state.settings
-    timeout = aiohttp.ClientTimeout(
-        total=None, sock_connect=settings.peer_connect_timeout, sock_read=settings.peer_timeout
-    )
-    app.state.upstreams = {
-        name: aiohttp.ClientSession(
-            base_url=settings.service_url(name),
-            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
-            timeout=timeout,
-            auto_decompress=False,
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
-        )
-        for name in SERVICE_NAMES
-    }
-    try:
-        yield
-    finally:
-        for session in app.state.upstreams.values():
-            await session.close()
 
 
 def _upstream_headers(request: Request) -> list[tuple[str, str]]:
@@ -85,27 +58,13 @@ def _response_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, byt
 
 
 async def forward(request: Request, service_name: str) -> Response:
-    session: aiohttp.ClientSession = request.app.state.upstreams[service_name]
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    try:
-        upstream = await session.request(
-            request.method,
-            path,
-            headers=_upstream_headers(request),
-            data=request.stream() if _has_body(request) else None,
-            allow_redirects=False,
-        )
-    except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-        raise ServiceUnavailable(
-            f"The {service_name} service is unavailable; retry shortly.",
-            headers={"Retry-After": "2"},
-        ) from exc
-    except TimeoutError as exc:
-        raise GatewayTimeout(f"The {service_name} service did not answer in time.") from exc
-    except aiohttp.ClientError as exc:
-        raise ServiceUnavailable(
-            f"The {service_name} service broke off; retry shortly.", headers={"Retry-After": "2"}
-        ) from exc
+    upstream = await request.app.state.upstreams[service_name].request(
+        request.method,
+        path,
+        headers=_upstream_headers(request),
+        data=request.stream() if _has_body(request) else None,
+    )
     length = upstream.content_length
     if length is not None and length <= BUFFER_LIMIT:
         try:

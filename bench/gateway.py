@@ -1,0 +1,220 @@
+"""Gateway bench: one small JSON read direct to the transfer service, through the gateway,
+and through nginx (upstream keepalive 64) — in one run, the same load for each.
+
+    .venv/bin/python -m bench.gateway [--duration 10] [--connections 32] [--profile]
+
+Servers are pinned to core 1, the load generator (wrk) to core 0. Prints req/s and p50/p99
+per scenario, the ratios gateway/direct and gateway/nginx and the p99 the gateway adds
+compared with nginx. `--profile` also samples the gateway with py-spy during one run and
+prints where its time goes. Goals are printed as PASS/MISS and never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from bench.baseline import (
+    LoadFn,
+    Runs,
+    Scenario,
+    check_same_answer,
+    measure,
+    median,
+    pick_generator,
+    pinned,
+)
+from bench.common import (
+    HOST,
+    MAGNET,
+    RESULTS_DIR,
+    bench_database,
+    exit_on_sigterm,
+    free_port,
+    service_env,
+    spawn,
+    wait_ready,
+)
+from shared.settings import Settings
+
+BENCH_DATABASE = "magnet_bench_gateway"
+PATH = "/api/v1/transfer/cities/kosice"
+SERVICES = ("catalog", "participation", "transfer", "gateway")
+NGINX_CONFIG = """
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    upstream transfer {{ server {host}:{upstream}; keepalive 64; }}
+    server {{
+        listen {host}:{port};
+        location / {{
+            proxy_pass http://transfer;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+
+
+def ensure_nginx() -> str:
+    if not shutil.which("nginx") and (apt_get := shutil.which("apt-get")):
+        quiet = subprocess.DEVNULL
+        subprocess.run([apt_get, "install", "-y", "-qq", "nginx"], stdout=quiet, stderr=quiet)
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(found).exists():
+        raise RuntimeError("nginx is not installed (apt-get install -y nginx)")
+    return found
+
+
+def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], int]:
+    """The services and the gateway, and nginx before transfer, all on core 1."""
+    ports = {name: free_port() for name in (*SERVICES, "nginx")}
+    env = service_env(url, {name: ports[name] for name in SERVICES})
+    # The bench is one client address hammering the gateway: lift the edge's limits.
+    env |= {"MAGNET_RATE_LIMIT_PER_MINUTE": "0", "MAGNET_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0"}
+    pending = {}
+    for name in SERVICES:
+        serve = [MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
+        ready = f"http://{HOST}:{ports[name]}/readyz"
+        pending[name] = (spawn(stack, name, [*pinned(1), *serve], env), ready)
+    directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="magnet-nginx-")))
+    config = directory / "nginx.conf"
+    config.write_text(
+        NGINX_CONFIG.format(
+            dir=directory, host=HOST, port=ports["nginx"], upstream=ports["transfer"]
+        )
+    )
+    nginx = [*pinned(1), ensure_nginx(), "-c", str(config), "-p", str(directory)]
+    pending["nginx"] = (spawn(stack, "nginx", nginx, env), f"http://{HOST}:{ports['nginx']}/readyz")
+    gateway_pid = pending["gateway"][0].pid  # taskset and `magnet serve` exec in place
+    wait_ready(pending)
+    return [
+        Scenario("direct", f"http://{HOST}:{ports['transfer']}{PATH}"),
+        Scenario("gateway", f"http://{HOST}:{ports['gateway']}{PATH}"),
+        Scenario("nginx", f"http://{HOST}:{ports['nginx']}{PATH}"),
+    ], gateway_pid
+
+
+def profile(pid: int, scenario: Scenario, load: LoadFn, args: argparse.Namespace) -> str:
+    """Sample the gateway with py-spy while it serves one run; its top functions."""
+    beside = Path(sys.executable).with_name("py-spy")
+    spy = str(beside) if beside.exists() else shutil.which("py-spy")
+    if not pid or spy is None:
+        return "py-spy not available"
+    out = RESULTS_DIR / "gateway-profile.txt"
+    command = [spy, "record", "--pid", str(pid), "--duration", str(args.duration)]
+    command += ["--format", "raw", "--output", str(out), "--nonblocking"]
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    load(scenario.url, args.connections, args.duration)
+    recorder.wait(30)
+    if not out.exists():
+        return "py-spy recorded nothing (needs ptrace permission)"
+    return summarize(out.read_text())
+
+
+def summarize(raw: str, top: int = 15) -> str:
+    """Self and inclusive share of samples per function, from py-spy's collapsed stacks."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = [frame.split(" (")[0] + " " + frame.split("/")[-1].split(":")[0].rstrip(")")
+                  for frame in stack.split(";")]  # fmt: skip
+        own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + samples
+    if not total:
+        return "no samples"
+    lines = ["self %   function"]
+    for frame, samples in sorted(own.items(), key=lambda item: -item[1])[:top]:
+        lines.append(f"{100 * samples / total:5.1f}   {frame}")
+    lines.append("incl %  function (selected)")
+    for frame, samples in sorted(inclusive.items(), key=lambda item: -item[1]):
+        if any(word in frame for word in ("forward", "request", "Middleware", "__call__")):
+            lines.append(f"{100 * samples / total:5.1f}   {frame}")
+    return "\n".join(lines[: top + 30])
+
+
+def report(runs: Runs, generator: str, args: argparse.Namespace) -> dict[str, Any]:
+    medians = {name: median(results) for name, results in runs.items()}
+    print(f"\n{'scenario':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, result in medians.items():
+        print(
+            f"{name:<10}{result.requests_per_second:>10,.0f}{result.p50_ms:>9.2f}"
+            f"{result.p99_ms:>9.2f}{result.errors:>8}"
+        )
+    gateway, direct, nginx = medians["gateway"], medians["direct"], medians["nginx"]
+    vs_direct = gateway.requests_per_second / direct.requests_per_second
+    vs_nginx = gateway.requests_per_second / nginx.requests_per_second
+    added_p99 = gateway.p99_ms - nginx.p99_ms
+    print(f"gateway/direct: {vs_direct:.2f}")
+    print(f"gateway/nginx:  {vs_nginx:.2f} (goal >= 0.9) {'PASS' if vs_nginx >= 0.9 else 'MISS'}")
+    verdict = "PASS" if added_p99 <= 1.0 else "MISS"
+    print(f"gateway p99 - nginx p99: {added_p99:+.2f} ms (goal <= +1 ms) {verdict}")
+    return {
+        "generator": generator,
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "pinned": bool(pinned(0)),
+        "medians": {name: vars(result) for name, result in medians.items()},
+        "ratios": {"gateway/direct": vs_direct, "gateway/nginx": vs_nginx},
+        "added_p99_ms_vs_nginx": added_p99,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.gateway", description=__doc__)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--profile", action="store_true", help="sample the gateway (py-spy)")
+    args = parser.parse_args(argv)
+    args.generator = "auto"
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    generator, load = pick_generator(args.generator)
+    print(f"load generator: {generator}; pinned to separate cores: {bool(pinned(0))}")
+    try:
+        with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
+            scenarios, gateway_pid = start_servers(servers, url)
+            check_same_answer([Scenario("raw", scenarios[0].url), *scenarios])
+            runs = measure(scenarios, load, args)
+            hot_spots = profile(gateway_pid, scenarios[1], load, args) if args.profile else ""
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped and the bench database dropped")
+        return 130
+    results = report(runs, generator, args)
+    if hot_spots:
+        print(f"\nwhere the gateway's time goes (py-spy):\n{hot_spots}")
+    (RESULTS_DIR / "gateway.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {RESULTS_DIR / 'gateway.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
