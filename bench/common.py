@@ -126,6 +126,9 @@ def service_env(url: str, ports: dict[str, int]) -> dict[str, str]:
     env |= {f"MAGNET_{name.upper()}_PORT": str(ports[name]) for name in ports}
     env |= {"DATABASE_URL": libpq_url(url), "MAGNET_HOST": HOST, "MAGNET_ACCESS_LOG": "false"}
     env.setdefault("MAGNET_SECRET_KEY", secrets.token_urlsafe(32))
+    # One load generator on one address: the edge's per-address limit would measure itself.
+    env.setdefault("MAGNET_RATE_LIMIT_PER_MINUTE", "0")
+    env.setdefault("MAGNET_RATE_LIMIT_PER_ADDRESS_PER_MINUTE", "0")
     return env
 
 
