@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from shared.db import Database
 from shared.limits import BodySizeLimitMiddleware
 from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
 from shared.settings import Settings, get_settings
@@ -110,6 +111,7 @@ def create_service_app(
     app.state.schema = schema
     app.state.service_name = name
     install_problem_handlers(app)
+    install_openapi(app)
     app.include_router(_health_router([_database_ready, *readiness_checks]))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in routers:

@@ -61,6 +61,8 @@ LOST_CONNECTION = (
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # What asyncpg raises on a connection whose server vanished mid-operation.
+    asyncpg.InternalClientError,
     OSError,
 )
 _ASYNCPG_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]

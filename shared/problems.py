@@ -23,6 +23,8 @@ from starlette.responses import JSONResponse, Response
 from shared.db import LOST_CONNECTION
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# `shared.openapi` puts `ProblemDetail` into every document's components.
+PROBLEM_SCHEMA_REF = "#/components/schemas/ProblemDetail"
 log = structlog.get_logger("magnet.problems")
 
 
@@ -210,9 +212,29 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+# SQLSTATEs of text PostgreSQL cannot store (a NUL character, or none of the encoding's):
+# the input's fault, whatever route it came through.
+_UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    original = getattr(exc, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+
+
 async def _on_database_error(request: Request, exc: Exception) -> Response:
-    lost_connection = isinstance(exc, OperationalError | InterfaceError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if isinstance(exc, DBAPIError) and _sqlstate(exc) in _UNSTORABLE_TEXT:
+        return problem_response(
+            422,
+            title="Your request is not valid.",
+            detail="Some text contains a character that cannot be stored (such as NUL).",
+            slug="validation-error",
+            instance=request.url.path,
+        )
+    lost_connection = (
+        isinstance(exc, OperationalError | InterfaceError)
+        or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+        or _database_went_away(exc)
     )
     if isinstance(exc, DBAPIError) and not lost_connection:
         return await _on_unexpected(request, exc)
@@ -224,6 +246,53 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
         instance=request.url.path,
         headers={"Retry-After": "1"},
     )
+
+
+# SQLSTATE classes of a server that is away: connection exceptions, operator intervention
+# (shutting down, starting up, terminated).
+_AWAY_SQLSTATE_CLASSES = ("08", "57")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        original = getattr(current, "orig", None)
+        current = (
+            original
+            if isinstance(original, BaseException) and original not in chain
+            else (current.__cause__ or current.__context__)
+        )
+    return chain
+
+
+def _database_went_away(exc: BaseException) -> bool:
+    for cause in _causes(exc):
+        if isinstance(cause, LOST_CONNECTION) and (
+            not isinstance(cause, OSError) or _raised_by_the_driver(cause)
+        ):
+            return True
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate[:2] in _AWAY_SQLSTATE_CLASSES:
+            return True
+    return False
+
+
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    """An OSError from the database driver (a socket that is gone), not from other code."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__", "").startswith("asyncpg"):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+async def _on_os_error(request: Request, exc: Exception) -> Response:
+    if _raised_by_the_driver(exc):
+        return await _on_database_error(request, exc)
+    return await _on_unexpected(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -244,8 +313,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _on_database_error)
     app.add_exception_handler(ConnectionError, _on_database_error)
     for lost in LOST_CONNECTION:
-        if lost is not OSError:  # too broad to blame on the database; ConnectionError is
+        if lost is not OSError:  # too broad to blame on the database unless the driver raised it
             app.add_exception_handler(lost, _on_database_error)
+    app.add_exception_handler(OSError, _on_os_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -253,9 +323,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries so routes document the problems they can return."""
     return {
         status: {
-            "model": ProblemDetail,
             "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {}},
+            # Only as problem+json: FastAPI would file a `model` under application/json.
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
         }
         for status in statuses
     }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from shared.app import create_service_app
 from shared.settings import Settings
@@ -139,3 +140,74 @@ class TestOperations:
         assert metrics.status_code == 200
         assert 'route="/api/v1/transfer/cities"' in metrics.text
         assert "magnet_http_request_duration_seconds_bucket" in metrics.text
+
+
+class TestUnstorableText:
+    """Found by fuzzing: a NUL reached PostgreSQL through the login form and gave a 500."""
+
+    async def test_a_nul_in_the_login_form_is_a_422_problem(
+        self, gateway: httpx.AsyncClient
+    ) -> None:
+        response = await gateway.post(
+            "/api/v1/auth/token", data={"username": "admin\x00@example.org", "password": "x"}
+        )
+        body = assert_problem(response, 422)
+        assert "cannot be stored" in str(body["detail"])
+        assert "SELECT" not in response.text
+
+
+@pytest.fixture(scope="module")
+def lost_database(settings: Settings) -> FastAPI:
+    """Routes failing the ways a database that restarts makes them fail."""
+    from sqlalchemy.exc import DBAPIError
+
+    router = APIRouter()
+
+    @router.get("/socket-gone")
+    async def socket_gone() -> None:
+        # The embedded server listens on a Unix socket, which is gone while it is down.
+        await asyncpg.connect(host="/nonexistent-socket-dir", user="postgres", timeout=1)
+
+    @router.get("/shutting-down")
+    async def shutting_down() -> None:
+        cause = asyncpg.CannotConnectNowError("the database system is shutting down")
+        raise DBAPIError("SELECT 1", None, cause) from cause
+
+    @router.get("/closed-mid-operation")
+    async def closed_mid_operation() -> None:
+        cause = asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+        raise DBAPIError("SELECT 1", None, cause) from cause
+
+    @router.get("/confused-driver")
+    async def confused_driver() -> None:
+        raise asyncpg.InternalClientError("cannot switch to state 12")
+
+    @router.get("/file-error")
+    async def file_error() -> None:
+        raise FileNotFoundError("/etc/not-the-database")
+
+    return create_service_app(
+        name="lost", schema="catalog", title="lost", routers=[router], settings=settings
+    )
+
+
+class TestLostDatabase:
+    """Found by restarting PostgreSQL under load: these were 500s instead of 503s."""
+
+    @pytest.mark.parametrize(
+        "path", ["/socket-gone", "/shutting-down", "/closed-mid-operation", "/confused-driver"]
+    )
+    async def test_a_database_that_is_away_is_a_503_problem(
+        self, lost_database: FastAPI, path: str
+    ) -> None:
+        async with asgi_client(lost_database) as client:
+            response = await client.get(path)
+        body = assert_problem(response, 503)
+        assert body["type"] == "urn:magnet:problem:database-unavailable"
+        assert response.headers["retry-after"] == "1"
+
+    async def test_other_file_errors_stay_500s(self, lost_database: FastAPI) -> None:
+        async with asgi_client(lost_database) as client:
+            response = await client.get("/file-error")
+        body = assert_problem(response, 500)
+        assert "/etc" not in str(body)

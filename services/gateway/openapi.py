@@ -14,11 +14,13 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from shared.openapi import add_problem_statuses
 from shared.peers import peer_get
 from shared.problems import Problem
 from shared.settings import SERVICE_NAMES
 
 CACHE_SECONDS = 30.0
+GATEWAY_PROBLEMS = (401, 504)
 
 
 class MergedOpenAPI:
@@ -70,6 +72,11 @@ def _merge(
     renamed = json.loads(text)
     for schema_name, schema in renamed["schemas"].items():
         schemas[renames.get(schema_name, schema_name)] = schema
-    for path, item in renamed["paths"].items():
-        if path.startswith(f"/api/v1/{service}/"):
-            paths[path] = item
+    proxied = {
+        path: item
+        for path, item in renamed["paths"].items()
+        if path.startswith(f"/api/v1/{service}/")
+    }
+    # Through the gateway: an unknown API key (401) and a slow service (504) too.
+    add_problem_statuses(proxied, GATEWAY_PROBLEMS)
+    paths.update(proxied)
