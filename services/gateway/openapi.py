@@ -20,7 +20,7 @@ from shared.problems import Problem
 from shared.settings import SERVICE_NAMES
 
 CACHE_SECONDS = 30.0
-GATEWAY_PROBLEMS = (401, 504)
+GATEWAY_PROBLEMS = (401, 429, 504)
 
 
 class MergedOpenAPI:
@@ -77,6 +77,7 @@ def _merge(
         for path, item in renamed["paths"].items()
         if path.startswith(f"/api/v1/{service}/")
     }
-    # Through the gateway: an unknown API key (401) and a slow service (504) too.
+    # Through the gateway: an unknown API key (401), the rate limit (429) and a slow
+    # service (504) too.
     add_problem_statuses(proxied, GATEWAY_PROBLEMS)
     paths.update(proxied)
