@@ -15,6 +15,7 @@ Run: `DATABASE_URL=postgresql://… .venv/bin/python -m bench.booking_contention
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import statistics
@@ -22,6 +23,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -38,6 +40,7 @@ SECRET = secrets.token_hex(32)
 API = "/api/v1/participation"
 CONCURRENCY = 32
 REQUESTS = 640
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 HOURS = {
     day: [{"opens": "00:00", "closes": "23:59"}]
     for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -153,6 +156,22 @@ async def run(base_url: str, settings: Settings) -> None:
         )
     print(f"contended / uncontended booking throughput: {contended / uncontended:.2f}")
     print(f"registration / uncontended booking throughput: {registrations / uncontended:.2f}")
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "concurrency": CONCURRENCY,
+        "requests": REQUESTS,
+        "per_second": {
+            "uncontended bookings": uncontended,
+            "contended bookings": contended,
+            "registrations (1 event)": registrations,
+        },
+        "ratios": {
+            "contended/uncontended": contended / uncontended,
+            "registration/uncontended": registrations / uncontended,
+        },
+    }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "booking_contention.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -63,6 +64,9 @@ CHALLENGES = [
 ]
 KINDS = ["story", "method", "tool", "practice"]
 CITIES = ["celje", "prebold", "varazdin", "kosice", "nardo"]
+GOAL_P95_MS = 25.0
+NOT_SEARCHES = ("list (no q)", "primary-key GET")  # references, not held to the goal
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def vocabulary(language: str, rng: random.Random, size: int = 4000) -> list[str]:
@@ -212,7 +216,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def measure(url: str, maker: TextMaker, ids: list[uuid.UUID], queries: int) -> None:
+async def measure(
+    url: str, maker: TextMaker, ids: list[uuid.UUID], queries: int
+) -> dict[str, dict[str, float]]:
     settings = Settings(
         database_url=url, environment=Environment.TEST, access_log=False, log_level="WARNING"
     )
@@ -246,6 +252,27 @@ async def measure(url: str, maker: TextMaker, ids: list[uuid.UUID], queries: int
     print("\nslowest request per scenario:")
     for name, (elapsed, path) in slowest.items():
         print(f"  {name:<18} {elapsed:8.1f} ms  {path}")
+    return {
+        name: {f"p{round(f * 100)}_ms": percentile(values, f) for f in (0.5, 0.95, 0.99)}
+        for name, values in results.items()
+    }
+
+
+def write_results(entries: int, queries: int, figures: dict[str, dict[str, float]]) -> None:
+    """The headline figures in bench/results/catalog_search.json (for `magnet bench`)."""
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entries": entries,
+        "queries": queries,
+        "goal_p95_ms": GOAL_P95_MS,
+        "scenarios": {
+            name: {**values, "searches": name not in NOT_SEARCHES}
+            for name, values in figures.items()
+        },
+    }
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "catalog_search.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {RESULTS_DIR / 'catalog_search.json'}")
 
 
 async def main() -> None:
@@ -274,7 +301,8 @@ async def main() -> None:
         ids = await load(url, arguments.entries, maker, rng)
         seconds = time.perf_counter() - started
         print(f"loaded and indexed {arguments.entries} entries in {seconds:.0f} s")
-        await measure(url, maker, ids, arguments.queries)
+        figures = await measure(url, maker, ids, arguments.queries)
+        write_results(arguments.entries, arguments.queries, figures)
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()

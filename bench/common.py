@@ -133,15 +133,22 @@ def service_env(url: str, ports: dict[str, int]) -> dict[str, str]:
 
 
 def start_services(
-    stack: ExitStack, names: tuple[str, ...], env: dict[str, str], ports: dict[str, int]
+    stack: ExitStack,
+    names: tuple[str, ...],
+    env: dict[str, str],
+    ports: dict[str, int],
+    prefix: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """`magnet serve` each of `names` (services or the gateway); their base URLs once ready."""
+    """`magnet serve` each of `names` (services or the gateway); their base URLs once ready.
+
+    `prefix` goes before each command (e.g. `taskset -c 1` to pin them to a core).
+    """
     unknown = set(names) - {*SERVICE_NAMES, "gateway"}
     if unknown:
         raise ValueError(f"unknown services: {sorted(unknown)}")
     pending = {}
     for name in names:
-        serve = [MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
+        serve = [*prefix, MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
         pending[name] = (spawn(stack, name, serve, env), f"http://{HOST}:{ports[name]}/readyz")
     wait_ready(pending)
     return {name: f"http://{HOST}:{ports[name]}" for name in names}

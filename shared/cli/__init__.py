@@ -12,8 +12,10 @@ import typer
 import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from shared.auth import Role
+from shared.cli import bench as benches
 from shared.cli import data
 from shared.cli.database import CommandError, database_url
 from shared.cli.up import run
@@ -165,6 +167,44 @@ def down() -> None:
     settings = _settings()
     embedded = EmbeddedPostgres(Path(settings.data_dir) if settings.data_dir else None)
     err.print("stopped the embedded PostgreSQL" if embedded.force_stop() else "nothing to stop")
+
+
+class BenchName(StrEnum):
+    BASELINE = "baseline"
+    GATEWAY = "gateway"
+    CATALOG_SEARCH = "catalog_search"
+    SYNC = "sync"
+    BOOKING_CONTENTION = "booking_contention"
+    LOAD = "load"
+
+
+@app.command("bench")
+def bench_command(
+    only: Annotated[
+        list[BenchName] | None, typer.Option("--only", help="Run only this bench (repeatable).")
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="Even shorter runs: a smoke test of the benches.")
+    ] = False,
+) -> None:
+    """Run the benches (short runs) and print one summary table; never fails on a missed goal."""
+
+    if not benches.BENCH_DIR.is_dir():
+        _fail(f"no benches here ({benches.BENCH_DIR} is missing; run from a checkout)")
+    wanted = {name.value for name in only or BenchName}
+    rows: list[benches.Row] = []
+    for bench in benches.BENCHES:
+        if bench.name in wanted:
+            rows += benches.run(bench, quick, lambda line: err.print(line, highlight=False))
+    mode = "quick runs" if quick else "short runs"
+    table = Table(title=f"bench summary ({mode}: informative, never a gate)")
+    for column in ("bench", "figure", "value", "goal", ""):
+        table.add_column(column)
+    for row in rows:
+        style = {"PASS": "green", "MISS": "red"}.get(row.verdict, "")
+        verdict = f"[{style}]{row.verdict}[/]" if style else ""
+        table.add_row(row.bench, row.figure, row.value, row.goal, verdict)
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
 def main() -> None:
