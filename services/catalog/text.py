@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from typing import Any
 
 # Letters that do not decompose into a base letter and a combining mark.
 _FOLDED = str.maketrans(
@@ -21,19 +20,6 @@ def slugify(text: str) -> str:
     ascii_text = ascii_text.lower().replace("'", "").replace("’", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return slug[:SLUG_MAX_LENGTH].rstrip("-")
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: objects merge recursively, `null` removes a member, anything else replaces."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = merge_patch(result.get(name), value)
-    return result
 
 
 MARK_START, MARK_END = "\x02", "\x03"

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.catalog import schemas
 from services.catalog.models import Entry, EntryRevision
 from services.catalog.service import check_taxonomy_codes
-from services.catalog.text import SLUG_MAX_LENGTH, merge_patch, slugify
+from services.catalog.text import SLUG_MAX_LENGTH, slugify
 from shared.auth import Principal, Role
 from shared.etag import require_if_match
 from shared.i18n import pick
+from shared.merge_patch import merge_patch
 from shared.pagination import Page, paginate
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
 from shared.settings import Settings

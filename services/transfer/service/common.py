@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -58,19 +57,6 @@ async def check_practices(catalog: httpx.AsyncClient, practice_ids: Sequence[uui
                 if value in unknown
             ],
         )
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON Merge Patch."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def constraint_of(exc: IntegrityError) -> str | None:

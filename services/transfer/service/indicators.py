@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.transfer import schemas
 from services.transfer.models import Indicator, IndicatorPeriod
 from services.transfer.service import read
-from services.transfer.service.common import integrity_problem, merge_patch
+from services.transfer.service.common import integrity_problem
 from services.transfer.service.plans import _locked, validation_problem
 from shared.etag import require_if_match
+from shared.merge_patch import merge_patch
 
 
 def indicator_values(indicator: schemas.IndicatorIn) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from services.transfer.service import read
 from services.transfer.service.common import (
     check_practices,
     integrity_problem,
-    merge_patch,
 )
 from shared.etag import require_if_match
+from shared.merge_patch import merge_patch
 from shared.problems import NotFound, UnprocessableContent, ValidationIssue
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.transfer import schemas
 from services.transfer.models import Indicator, Report, ReportRevision
 from services.transfer.service import read
-from services.transfer.service.common import indicator_progress, merge_patch
+from services.transfer.service.common import indicator_progress
 from services.transfer.service.plans import _locked, validation_problem
 from shared.etag import require_if_match
+from shared.merge_patch import merge_patch
 from shared.problems import Conflict
 
 
