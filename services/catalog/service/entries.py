@@ -20,6 +20,7 @@ from services.catalog.models import Entry, EntryRevision
 from services.catalog.service import check_taxonomy_codes
 from services.catalog.text import SLUG_MAX_LENGTH, slugify
 from shared.auth import Principal, Role
+from shared.constraints import constraint_name
 from shared.etag import require_if_match
 from shared.i18n import pick
 from shared.merge_patch import merge_patch
@@ -237,12 +238,6 @@ def _patched(current: schemas.Entry, patch: Any) -> schemas.EntryUpdate:
         ) from exc
 
 
-def _constraint_of(exc: IntegrityError) -> str | None:
-    cause = getattr(exc.orig, "__cause__", None)
-    name = getattr(cause, "constraint_name", None)
-    return name if isinstance(name, str) else None
-
-
 async def update_entry(
     session: AsyncSession, ref: str, patch: Any, if_match: str | None, principal: Principal
 ) -> schemas.Entry:
@@ -276,7 +271,7 @@ async def update_entry(
         async with session.begin_nested():
             row = (await session.execute(statement)).one()
     except IntegrityError as exc:
-        if _constraint_of(exc) == "uq_entries_slug":
+        if constraint_name(exc) == "uq_entries_slug":
             raise Conflict(
                 f"The slug {after['slug']!r} is already taken; choose another.",
                 conflicting_slug=after["slug"],

@@ -17,9 +17,9 @@ from services.participation.schemas import bookings as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.service import hubs
-from services.participation.service.db_errors import EXCLUSION_VIOLATION, violated
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
+from shared.constraints import EXCLUSION_VIOLATION, violated
 from shared.etag import require_if_match
 from shared.pagination import Page, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue

@@ -24,9 +24,9 @@ from sqlalchemy.orm import aliased
 from services.participation.models import Event, Registration
 from services.participation.schemas import events as schemas
 from services.participation.service import seats
-from services.participation.service.db_errors import UNIQUE_VIOLATION, violated
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
+from shared.constraints import UNIQUE_VIOLATION, violated
 from shared.etag import require_if_match
 from shared.pagination import Page, paginate
 from shared.problems import Conflict, NotFound

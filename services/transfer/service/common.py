@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer.models import City
 from shared.auth import Principal
+from shared.constraints import constraint_name
 from shared.peers import peer_get
 from shared.problems import Conflict, Forbidden, NotFound, Problem, UnprocessableContent
 from shared.problems import ValidationIssue as Issue
@@ -59,12 +60,6 @@ async def check_practices(catalog: httpx.AsyncClient, practice_ids: Sequence[uui
         )
 
 
-def constraint_of(exc: IntegrityError) -> str | None:
-    cause = getattr(exc.orig, "__cause__", None)
-    name = getattr(cause, "constraint_name", None) or getattr(exc.orig, "constraint_name", None)
-    return name if isinstance(name, str) else None
-
-
 _CONFLICTS = {
     "uq_plans_city_challenge": "This city already has a plan for that challenge.",
     "uq_indicators_plan_code": "This plan already has an indicator with that code.",
@@ -81,7 +76,7 @@ _INVALID = {
 
 def integrity_problem(exc: IntegrityError) -> Problem:
     """A constraint the database enforced, as the 409/422 problem a client can act on."""
-    name = constraint_of(exc)
+    name = constraint_name(exc)
     if name in _CONFLICTS:
         return Conflict(_CONFLICTS[name], constraint=name)
     if name in _INVALID:
