@@ -6,9 +6,11 @@ change: no `If-Match` → 428, a stale one → 412 carrying the current `ETag`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Header, Request, Response
+from pydantic import BaseModel
 
 from shared.problems import PreconditionFailed, PreconditionRequired
 
@@ -66,3 +68,13 @@ def conditional_get(request: Request, response: Response, resource: V) -> V | Re
         return unchanged
     response.headers["ETag"] = etag_of(resource.version)
     return resource
+
+
+def created_headers(location: str) -> Callable[[BaseModel], dict[str, str]]:
+    """`Location` and `ETag` of a created resource; `location` has an `{id}` placeholder."""
+
+    def headers(resource: BaseModel) -> dict[str, str]:
+        fields = resource.model_dump(include={"id", "version"})
+        return {"Location": location.format(id=fields["id"]), "ETag": etag_of(fields["version"])}
+
+    return headers

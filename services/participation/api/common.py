@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel
 
 from shared.auth import Principal, Role, require_roles
-from shared.etag import etag_of
+from shared.etag import created_headers
 
 PREFIX = "/api/v1/participation"
 Coordinator = Annotated[Principal, require_roles(Role.COORDINATOR)]
@@ -27,12 +27,4 @@ def merge_patch(schema: str) -> dict[str, Any]:
 
 def created(collection: str) -> Callable[[BaseModel], dict[str, str]]:
     """`Location` and `ETag` headers of a newly created resource."""
-
-    def headers(resource: BaseModel) -> dict[str, str]:
-        fields = resource.model_dump(include={"id", "version"})
-        return {
-            "Location": f"{PREFIX}/{collection}/{fields['id']}",
-            "ETag": etag_of(fields["version"]),
-        }
-
-    return headers
+    return created_headers(f"{PREFIX}/{collection}/{{id}}")

@@ -10,7 +10,7 @@ from fastapi import Body, Path, Request, Response
 from pydantic import BaseModel
 
 from shared.auth import Principal
-from shared.etag import Versioned, etag_of
+from shared.etag import Versioned, created_headers, etag_of
 
 PREFIX = "/api/v1/transfer"
 CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
@@ -37,15 +37,7 @@ def may_read_drafts(principal: Principal | None, city: str) -> bool:
 
 def created(path: str) -> Callable[[BaseModel], Mapping[str, str]]:
     """`Location` and `ETag` of a created resource; `path` holds an `{id}` placeholder."""
-
-    def headers(model: BaseModel) -> Mapping[str, str]:
-        fields = model.model_dump(include={"id", "version"})
-        return {
-            "Location": PREFIX + path.format(id=fields["id"]),
-            "ETag": etag_of(fields["version"]),
-        }
-
-    return headers
+    return created_headers(PREFIX + path)
 
 
 def with_etag(response: Response, model: M) -> M:
