@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,6 +24,7 @@ from shared.problems import install_problem_handlers, problem_response
 from shared.settings import Settings, get_settings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
+App = TypeVar("App", bound=FastAPI)
 
 
 class NotReady(Exception):
@@ -87,8 +88,10 @@ def create_service_app(
     settings: Settings | None = None,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    app_class: type[App] = FastAPI,  # type: ignore[assignment]
     **fastapi_kwargs: Any,
-) -> FastAPI:
+) -> App:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
 
@@ -106,7 +109,7 @@ def create_service_app(
             await app.state.peers.aclose()
             await app.state.database.dispose()
 
-    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, **fastapi_kwargs)
+    app = app_class(title=title, version="1.0.0", lifespan=lifespan, **fastapi_kwargs)
     app.state.settings = settings
     app.state.schema = schema
     app.state.service_name = name
@@ -119,6 +122,8 @@ def create_service_app(
     for middleware in inner_middleware:
         app.add_middleware(middleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
+        app.add_middleware(middleware)
     app.add_middleware(
         ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
     )
