@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -24,7 +24,6 @@ from shared.problems import install_problem_handlers, problem_response
 from shared.settings import Settings, get_settings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
-App = TypeVar("App", bound=FastAPI)
 
 
 class NotReady(Exception):
@@ -89,9 +88,9 @@ def create_service_app(
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
-    app_class: type[App] = FastAPI,  # type: ignore[assignment]
+    app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
-) -> App:
+) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
 

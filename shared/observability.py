@@ -42,7 +42,7 @@ LATENCY = Histogram(
 access_log = structlog.get_logger("magnet.access")
 
 
-def _request_ids(
+def add_request_ids(
     logger: object, method: str, event: structlog.typing.EventDict
 ) -> structlog.typing.EventDict:
     """Tag a log line written during a request with its request and trace ids (read from
@@ -57,7 +57,7 @@ def _request_ids(
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
-        _request_ids,
+        add_request_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         docs_url=None,
         redoc_url=None,
     )
+    assert isinstance(app, GatewayApp)
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
     )

@@ -161,7 +161,7 @@ class EdgeMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
-                present = {name.lower() for name, _ in headers}
+                present = {name for name, _ in headers}  # ASGI response names are lowercase
                 message["headers"] = [
                     *headers,
                     *(header for header in extra if header[0] not in present),
