@@ -7,6 +7,7 @@ and `/metrics`, and a lifespan that owns the database engine and the peer client
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from shared.observability import ObservabilityMiddleware, configure_logging, met
 from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
-from shared.settings import Settings, get_settings
+from shared.settings import Environment, Settings, get_settings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
 
@@ -76,6 +77,17 @@ def _health_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
     return router
 
 
+def _freeze_startup_objects(settings: Settings) -> None:
+    """Leave what startup built (the app, its routes and models, imported modules) out of
+    the garbage collector's passes: they live as long as the process, and walking them
+    again and again costs CPU and shows as latency spikes under load (bench/README.md).
+    Not in tests, where one process starts many apps that do not live as long as it."""
+    if settings.environment is Environment.TEST:
+        return
+    gc.collect()
+    gc.freeze()
+
+
 def create_service_app(
     *,
     name: str,
@@ -100,9 +112,11 @@ def create_service_app(
         app.state.peers = Peers(settings, peers)
         try:
             if extra_lifespan is None:
+                _freeze_startup_objects(settings)
                 yield
             else:
                 async with extra_lifespan(app):
+                    _freeze_startup_objects(settings)
                     yield
         finally:
             await app.state.peers.aclose()
