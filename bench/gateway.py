@@ -1,5 +1,6 @@
 """Gateway bench: one small JSON read direct to the transfer service, through the gateway,
-and through nginx (upstream keepalive 64) — in one run, the same load for each.
+through nginx (upstream keepalive 64) and through `bench/bare_proxy.py` (a Python proxy
+that only forwards: what any Python proxy pays here) — in one run, the same load for each.
 
     .venv/bin/python -m bench.gateway [--duration 10] [--connections 32] [--profile]
 
@@ -91,7 +92,7 @@ def ensure_nginx() -> str:
 
 def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], dict[str, int]]:
     """The services and the gateway, and nginx before transfer, all on core 1."""
-    ports = {name: free_port() for name in (*SERVICES, "nginx")}
+    ports = {name: free_port() for name in (*SERVICES, "nginx", "bare")}
     env = service_env(url, {name: ports[name] for name in SERVICES})
     # The bench is one client address hammering the gateway: limits it never reaches, so the
     # limiter still does its work on every request (0 would switch it off).
@@ -114,13 +115,19 @@ def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], dict[str,
     )
     nginx = [*pinned(1), ensure_nginx(), "-c", str(config), "-p", str(directory)]
     pending["nginx"] = (spawn(stack, "nginx", nginx, env), f"http://{HOST}:{ports['nginx']}/readyz")
-    # taskset, `magnet serve` and nginx exec in place: these are the servers' own pids.
-    pids = {name: pending[name][0].pid for name in ("transfer", "gateway", "nginx")}
+    bare = [sys.executable, "-m", "uvicorn", "bench.bare_proxy:app", "--host", HOST]
+    bare += ["--port", str(ports["bare"]), "--no-access-log", "--log-level", "warning"]
+    bare_env = env | {"BARE_PROXY_UPSTREAM": f"http://{HOST}:{ports['transfer']}"}
+    bare_ready = f"http://{HOST}:{ports['bare']}{PATH}"
+    pending["bare"] = (spawn(stack, "bare", [*pinned(1), *bare], bare_env), bare_ready)
+    # taskset, `magnet serve`, uvicorn and nginx exec in place: the servers' own pids.
+    pids = {name: pending[name][0].pid for name in ("transfer", "gateway", "nginx", "bare")}
     wait_ready(pending)
     return [
         Scenario("direct", f"http://{HOST}:{ports['transfer']}{PATH}"),
         Scenario("gateway", f"http://{HOST}:{ports['gateway']}{PATH}"),
         Scenario("nginx", f"http://{HOST}:{ports['nginx']}{PATH}"),
+        Scenario("bare", f"http://{HOST}:{ports['bare']}{PATH}"),
     ], pids
 
 
@@ -233,6 +240,8 @@ def report(
     vs_direct = gateway.requests_per_second / direct.requests_per_second
     vs_nginx = gateway.requests_per_second / nginx.requests_per_second
     added_p99 = gateway.p99_ms - nginx.p99_ms
+    bare_vs_nginx = medians["bare"].requests_per_second / nginx.requests_per_second
+    print(f"bare/nginx:     {bare_vs_nginx:.2f} (a Python proxy that only forwards: the floor)")
     print(f"gateway/direct: {vs_direct:.2f}")
     print(f"gateway/nginx:  {vs_nginx:.2f} (goal >= 0.9) {'PASS' if vs_nginx >= 0.9 else 'MISS'}")
     verdict = "PASS" if added_p99 <= 1.0 else "MISS"
@@ -243,7 +252,11 @@ def report(
         "connections": args.connections,
         "pinned": bool(pinned(0)),
         "medians": {name: vars(result) for name, result in medians.items()},
-        "ratios": {"gateway/direct": vs_direct, "gateway/nginx": vs_nginx},
+        "ratios": {
+            "gateway/direct": vs_direct,
+            "gateway/nginx": vs_nginx,
+            "bare/nginx": bare_vs_nginx,
+        },
         "added_p99_ms_vs_nginx": added_p99,
         "cpu_us_per_request": cpu,
     }
