@@ -1,5 +1,6 @@
 """Gateway bench: one small JSON read direct to the transfer service, through the gateway,
-and through nginx (upstream keepalive 64) — in one run, the same load for each.
+through nginx (upstream keepalive 64) and through `bench/bare_proxy.py` (a Python proxy
+that only forwards: what any Python proxy pays here) — in one run, the same load for each.
 
     .venv/bin/python -m bench.gateway [--duration 10] [--connections 32] [--profile]
 
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +28,7 @@ from typing import Any
 
 from bench.baseline import (
     LoadFn,
+    Measurement,
     Runs,
     Scenario,
     check_same_answer,
@@ -86,12 +90,17 @@ def ensure_nginx() -> str:
     return found
 
 
-def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], int]:
+def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], dict[str, int]]:
     """The services and the gateway, and nginx before transfer, all on core 1."""
-    ports = {name: free_port() for name in (*SERVICES, "nginx")}
+    ports = {name: free_port() for name in (*SERVICES, "nginx", "bare")}
     env = service_env(url, {name: ports[name] for name in SERVICES})
-    # The bench is one client address hammering the gateway: lift the edge's limits.
-    env |= {"MAGNET_RATE_LIMIT_PER_MINUTE": "0", "MAGNET_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": "0"}
+    # The bench is one client address hammering the gateway: limits it never reaches, so the
+    # limiter still does its work on every request (0 would switch it off).
+    never = str(10**9)
+    env |= {
+        "MAGNET_RATE_LIMIT_PER_MINUTE": never,
+        "MAGNET_RATE_LIMIT_PER_ADDRESS_PER_MINUTE": never,
+    }
     pending = {}
     for name in SERVICES:
         serve = [MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
@@ -106,13 +115,64 @@ def start_servers(stack: ExitStack, url: str) -> tuple[list[Scenario], int]:
     )
     nginx = [*pinned(1), ensure_nginx(), "-c", str(config), "-p", str(directory)]
     pending["nginx"] = (spawn(stack, "nginx", nginx, env), f"http://{HOST}:{ports['nginx']}/readyz")
-    gateway_pid = pending["gateway"][0].pid  # taskset and `magnet serve` exec in place
+    bare = [sys.executable, "-m", "uvicorn", "bench.bare_proxy:app", "--host", HOST]
+    bare += ["--port", str(ports["bare"]), "--no-access-log", "--log-level", "warning"]
+    bare_env = env | {"BARE_PROXY_UPSTREAM": f"http://{HOST}:{ports['transfer']}"}
+    bare_ready = f"http://{HOST}:{ports['bare']}{PATH}"
+    pending["bare"] = (spawn(stack, "bare", [*pinned(1), *bare], bare_env), bare_ready)
+    # taskset, `magnet serve`, uvicorn and nginx exec in place: the servers' own pids.
+    pids = {name: pending[name][0].pid for name in ("transfer", "gateway", "nginx", "bare")}
     wait_ready(pending)
     return [
         Scenario("direct", f"http://{HOST}:{ports['transfer']}{PATH}"),
         Scenario("gateway", f"http://{HOST}:{ports['gateway']}{PATH}"),
         Scenario("nginx", f"http://{HOST}:{ports['nginx']}{PATH}"),
-    ], gateway_pid
+        Scenario("bare", f"http://{HOST}:{ports['bare']}{PATH}"),
+    ], pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants (nginx's worker)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+class MeteredLoad:
+    """A load function that also records, per scenario, the CPU microseconds per request
+    spent by the service and by the proxy in front of it (gateway or nginx): a figure that
+    other work on the machine hardly moves, unlike requests per second."""
+
+    def __init__(self, load: LoadFn, pids: dict[str, int], scenarios: list[Scenario]) -> None:
+        self.load = load
+        self.pids = pids
+        self.names = {scenario.url: scenario.name for scenario in scenarios}
+        self.cpu: dict[str, list[dict[str, float]]] = {}
+
+    def __call__(self, url: str, connections: int, duration: int) -> Measurement:
+        name = self.names[url]
+        watched = {"service": self.pids["transfer"]}
+        if name != "direct":
+            watched["proxy"] = self.pids[name]
+        before = {role: cpu_seconds(pid) for role, pid in watched.items()}
+        result = self.load(url, connections, duration)
+        requests = result.requests_per_second * duration
+        if requests:
+            used = {role: cpu_seconds(pid) - before[role] for role, pid in watched.items()}
+            self.cpu.setdefault(name, []).append(
+                {role: 1e6 * seconds / requests for role, seconds in used.items()}
+            )
+        return result
+
+    def medians(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {role: statistics.median(run[role] for run in runs) for role in runs[0]}
+            for name, runs in self.cpu.items()
+        }
 
 
 def profile(pid: int, scenario: Scenario, load: LoadFn, args: argparse.Namespace) -> str:
@@ -161,7 +221,9 @@ def summarize(raw: str, top: int = 15) -> str:
     return "\n".join(lines[: top + 30])
 
 
-def report(runs: Runs, generator: str, args: argparse.Namespace) -> dict[str, Any]:
+def report(
+    runs: Runs, generator: str, args: argparse.Namespace, cpu: dict[str, dict[str, float]]
+) -> dict[str, Any]:
     medians = {name: median(results) for name, results in runs.items()}
     print(f"\n{'scenario':<10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, result in medians.items():
@@ -169,10 +231,17 @@ def report(runs: Runs, generator: str, args: argparse.Namespace) -> dict[str, An
             f"{name:<10}{result.requests_per_second:>10,.0f}{result.p50_ms:>9.2f}"
             f"{result.p99_ms:>9.2f}{result.errors:>8}"
         )
+    print("\nCPU per request (microseconds, median of the rounds)")
+    print(f"{'scenario':<10}{'service':>10}{'proxy':>10}")
+    for name, used in cpu.items():
+        proxy = f"{used['proxy']:>10.0f}" if "proxy" in used else f"{'-':>10}"
+        print(f"{name:<10}{used['service']:>10.0f}{proxy}")
     gateway, direct, nginx = medians["gateway"], medians["direct"], medians["nginx"]
     vs_direct = gateway.requests_per_second / direct.requests_per_second
     vs_nginx = gateway.requests_per_second / nginx.requests_per_second
     added_p99 = gateway.p99_ms - nginx.p99_ms
+    bare_vs_nginx = medians["bare"].requests_per_second / nginx.requests_per_second
+    print(f"bare/nginx:     {bare_vs_nginx:.2f} (a Python proxy that only forwards: the floor)")
     print(f"gateway/direct: {vs_direct:.2f}")
     print(f"gateway/nginx:  {vs_nginx:.2f} (goal >= 0.9) {'PASS' if vs_nginx >= 0.9 else 'MISS'}")
     verdict = "PASS" if added_p99 <= 1.0 else "MISS"
@@ -183,8 +252,13 @@ def report(runs: Runs, generator: str, args: argparse.Namespace) -> dict[str, An
         "connections": args.connections,
         "pinned": bool(pinned(0)),
         "medians": {name: vars(result) for name, result in medians.items()},
-        "ratios": {"gateway/direct": vs_direct, "gateway/nginx": vs_nginx},
+        "ratios": {
+            "gateway/direct": vs_direct,
+            "gateway/nginx": vs_nginx,
+            "bare/nginx": bare_vs_nginx,
+        },
         "added_p99_ms_vs_nginx": added_p99,
+        "cpu_us_per_request": cpu,
     }
 
 
@@ -201,14 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load generator: {generator}; pinned to separate cores: {bool(pinned(0))}")
     try:
         with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
-            scenarios, gateway_pid = start_servers(servers, url)
+            scenarios, pids = start_servers(servers, url)
             check_same_answer([Scenario("raw", scenarios[0].url), *scenarios])
-            runs = measure(scenarios, load, args)
-            hot_spots = profile(gateway_pid, scenarios[1], load, args) if args.profile else ""
+            metered = MeteredLoad(load, pids, scenarios)
+            runs = measure(scenarios, metered, args)
+            hot_spots = profile(pids["gateway"], scenarios[1], load, args) if args.profile else ""
     except KeyboardInterrupt:
         print("interrupted; servers stopped and the bench database dropped")
         return 130
-    results = report(runs, generator, args)
+    results = report(runs, generator, args, metered.medians())
     if hot_spots:
         print(f"\nwhere the gateway's time goes (py-spy):\n{hot_spots}")
     (RESULTS_DIR / "gateway.json").write_text(json.dumps(results, indent=2) + "\n")

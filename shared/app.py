@@ -7,6 +7,7 @@ and `/metrics`, and a lifespan that owns the database engine and the peer client
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from shared.observability import ObservabilityMiddleware, configure_logging, met
 from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
-from shared.settings import Settings, get_settings
+from shared.settings import Environment, Settings, get_settings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
 
@@ -76,6 +77,17 @@ def _health_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
     return router
 
 
+def _freeze_startup_objects(settings: Settings) -> None:
+    """Leave what startup built (the app, its routes and models, imported modules) out of
+    the garbage collector's passes: they live as long as the process, and walking them
+    again and again costs CPU and shows as latency spikes under load (bench/README.md).
+    Not in tests, where one process starts many apps that do not live as long as it."""
+    if settings.environment is Environment.TEST:
+        return
+    gc.collect()
+    gc.freeze()
+
+
 def create_service_app(
     *,
     name: str,
@@ -87,6 +99,8 @@ def create_service_app(
     settings: Settings | None = None,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
+    app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     settings = settings or get_settings()
@@ -98,15 +112,17 @@ def create_service_app(
         app.state.peers = Peers(settings, peers)
         try:
             if extra_lifespan is None:
+                _freeze_startup_objects(settings)
                 yield
             else:
                 async with extra_lifespan(app):
+                    _freeze_startup_objects(settings)
                     yield
         finally:
             await app.state.peers.aclose()
             await app.state.database.dispose()
 
-    app = FastAPI(title=title, version="1.0.0", lifespan=lifespan, **fastapi_kwargs)
+    app = app_class(title=title, version="1.0.0", lifespan=lifespan, **fastapi_kwargs)
     app.state.settings = settings
     app.state.schema = schema
     app.state.service_name = name
@@ -119,6 +135,8 @@ def create_service_app(
     for middleware in inner_middleware:
         app.add_middleware(middleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
+        app.add_middleware(middleware)
     app.add_middleware(
         ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
     )

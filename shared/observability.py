@@ -42,9 +42,22 @@ LATENCY = Histogram(
 access_log = structlog.get_logger("magnet.access")
 
 
+def add_request_ids(
+    logger: object, method: str, event: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """Tag a log line written during a request with its request and trace ids (read from
+    the request's context variables rather than bound per request: cheaper)."""
+    if (request_id := request_id_var.get()) is not None:
+        event.setdefault("request_id", request_id)
+    if (traceparent := traceparent_var.get()) is not None:
+        event.setdefault("trace_id", traceparent[3:35])
+    return event
+
+
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_request_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
@@ -65,15 +78,28 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
 def new_traceparent(parent: str | None) -> str:
     """Continue the caller's trace with a new span id, or start a trace."""
     match = _TRACEPARENT.match(parent or "")
-    trace_id = match.group(1) if match else os.urandom(16).hex()
+    return _child_of(match.group(1) if match else os.urandom(16).hex())
+
+
+def _child_of(trace_id: str) -> str:
     return f"00-{trace_id}-{os.urandom(8).hex()}-01"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def current_child_traceparent() -> str:
+    """A new span of the current request's trace (already validated), for a call it makes."""
+    parent = traceparent_var.get()
+    return _child_of(parent[3:35]) if parent else new_traceparent(None)
+
+
+def _ids(scope: Scope) -> tuple[str | None, str | None]:
+    """The caller's `X-Request-ID` and `traceparent`, in one pass over the headers."""
+    request_id = traceparent = None
     for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
+        if key == b"x-request-id":
+            request_id = value.decode("latin-1")
+        elif key == b"traceparent":
+            traceparent = value.decode("latin-1")
+    return request_id, traceparent
 
 
 class ObservabilityMiddleware:
@@ -81,31 +107,31 @@ class ObservabilityMiddleware:
         self.app = app
         self.service = service
         self.access_log_enabled = access_log_enabled
+        # The labelled metrics per (method, route, status): `labels()` costs on every call.
+        self._metrics: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
+        incoming, traceparent = _ids(scope)
+        # One read of the random source for a new request id, trace id and span id.
+        fresh = os.urandom(40).hex()
         safe = incoming is not None and _SAFE_REQUEST_ID.match(incoming) is not None
-        request_id = incoming if safe and incoming else os.urandom(16).hex()
-        traceparent = _header(scope, b"traceparent")
-        if not _TRACEPARENT.match(traceparent or ""):
-            traceparent = new_traceparent(None)  # the edge of a new trace
-        assert traceparent is not None
-        request_id_var.set(request_id)
-        traceparent_var.set(traceparent)
-        structlog.contextvars.bind_contextvars(request_id=request_id, trace_id=traceparent[3:35])
+        request_id = incoming if safe and incoming else fresh[:32]
+        if traceparent is None or not _TRACEPARENT.match(traceparent):
+            traceparent = f"00-{fresh[32:64]}-{fresh[64:]}-01"  # the edge of a new trace
+        request_id_token = request_id_var.set(request_id)
+        traceparent_token = traceparent_var.set(traceparent)
         started = time.perf_counter()
         status_code = 500
+        request_id_header = (b"x-request-id", request_id.encode())
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), request_id_header]
             await send(message)
 
         try:
@@ -115,8 +141,7 @@ class ObservabilityMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            REQUESTS.labels(self.service, method, template, str(status_code)).inc()
-            LATENCY.labels(self.service, method, template).observe(elapsed)
+            self._record(method, template, status_code, elapsed)
             if self.access_log_enabled and template not in _QUIET_ROUTES:
                 access_log.info(
                     "request",
@@ -125,7 +150,20 @@ class ObservabilityMiddleware:
                     status=status_code,
                     ms=round(elapsed * 1000, 2),
                 )
-            structlog.contextvars.clear_contextvars()
+            request_id_var.reset(request_id_token)
+            traceparent_var.reset(traceparent_token)
+
+    def _record(self, method: str, template: str, status: int, elapsed: float) -> None:
+        key = (method, template, status)
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = self._metrics[key] = (
+                REQUESTS.labels(self.service, method, template, str(status)),
+                LATENCY.labels(self.service, method, template),
+            )
+        requests, latency = metrics
+        requests.inc()
+        latency.observe(elapsed)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from shared.observability import new_traceparent, request_id_var, traceparent_var
+from shared.observability import current_child_traceparent, request_id_var
 from shared.problems import ServiceUnavailable
 from shared.settings import Settings
 
@@ -35,9 +35,17 @@ def make_peer_client(base_url: str, settings: Settings) -> httpx.AsyncClient:
 
 def tracing_headers() -> dict[str, str]:
     """Headers that carry the current request's id and trace to a peer."""
-    headers = {"traceparent": new_traceparent(traceparent_var.get())}
+    headers = {"traceparent": current_child_traceparent()}
     if (request_id := request_id_var.get()) is not None:
         headers["x-request-id"] = request_id
+    return headers
+
+
+def raw_tracing_headers() -> list[tuple[bytes, bytes]]:
+    """`tracing_headers()` as the byte pairs of ASGI and raw HTTP clients."""
+    headers = [(b"traceparent", current_child_traceparent().encode())]
+    if (request_id := request_id_var.get()) is not None:
+        headers.append((b"x-request-id", request_id.encode()))
     return headers
 
 

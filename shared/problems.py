@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from shared.db import LOST_CONNECTION
 
@@ -158,6 +159,11 @@ def problem_response(
 
 
 def _render(request: Request, problem: Problem) -> JSONResponse:
+    return render_problem(problem, instance=request.url.path)
+
+
+def render_problem(problem: Problem, *, instance: str | None) -> JSONResponse:
+    """The problem+json response of a raised `Problem`."""
     extra = dict(problem.extra)
     if isinstance(problem, UnprocessableContent) and problem.errors:
         extra["errors"] = [issue.model_dump(exclude_none=True) for issue in problem.errors]
@@ -166,7 +172,7 @@ def _render(request: Request, problem: Problem) -> JSONResponse:
         title=problem.title,
         detail=problem.detail,
         slug=problem.slug,
-        instance=request.url.path,
+        instance=instance,
         headers=problem.headers,
         **extra,
     )
@@ -303,6 +309,18 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
         slug="internal-error",
         instance=request.url.path,
     )
+
+
+async def response_for(scope: Scope, exc: Exception) -> Response:
+    """The answer the app's exception handlers give to `exc`, for ASGI code that runs
+    outside FastAPI's routing (the gateway's proxy path)."""
+    handlers = scope["app"].exception_handlers
+    handler = next(
+        (handlers[kind] for kind in type(exc).__mro__ if kind in handlers), _on_unexpected
+    )
+    response = await handler(Request(scope), exc)
+    assert isinstance(response, Response)
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:

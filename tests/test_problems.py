@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+import structlog
 from fastapi import APIRouter, FastAPI
 
 from shared.app import create_service_app
+from shared.observability import add_request_ids
 from shared.settings import Settings
 from tests.conftest import asgi_client
 
@@ -37,6 +40,15 @@ async def faulty(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     @router.post("/echo")
     async def echo(body: dict[str, int]) -> dict[str, int]:
         return body
+
+    @router.get("/log-context")
+    async def log_context() -> dict[str, Any]:
+        """What a log line written now is tagged with."""
+        processors = structlog.get_config()["processors"]
+        event: dict[str, Any] = {}
+        for processor in processors[: processors.index(add_request_ids) + 1]:
+            event = processor(None, "info", event)
+        return event
 
     app = create_service_app(
         name="faulty", schema="catalog", title="faulty", routers=[router], settings=settings
@@ -125,6 +137,23 @@ class TestRequestIds:
     async def test_errors_carry_the_request_id_too(self, transfer: httpx.AsyncClient) -> None:
         response = await transfer.get("/nowhere", headers={"X-Request-ID": "err-1"})
         assert response.headers["x-request-id"] == "err-1"
+
+
+class TestLogLines:
+    async def test_lines_written_during_a_request_carry_its_ids(
+        self, faulty: httpx.AsyncClient
+    ) -> None:
+        trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        response = await faulty.get(
+            "/log-context",
+            headers={"X-Request-ID": "log-1", "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+        )
+        assert response.json() == {"request_id": "log-1", "trace_id": trace_id}
+
+    async def test_lines_after_a_request_carry_no_ids(self, faulty: httpx.AsyncClient) -> None:
+        await faulty.get("/log-context", headers={"X-Request-ID": "log-2"})
+        # The in-process client runs the app in this task: the request's ids must be gone.
+        assert add_request_ids(None, "info", {}) == {}
 
 
 class TestOperations:

@@ -11,19 +11,15 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.gateway import proxy, service
+from services.gateway import service
 from services.gateway.api import router as identity_router
-from services.gateway.credentials import ApiKeyExchangeMiddleware
 from services.gateway.dashboard.api import router as dashboard_router
-from services.gateway.edge import (
-    LoginLimiter,
-    ProblemCORSMiddleware,
-    RateLimitMiddleware,
-    SecurityHeadersMiddleware,
-)
+from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
+from services.gateway.proxy import ProxyApp, route_of
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
@@ -97,27 +93,48 @@ async def _create_first_admin(app: FastAPI) -> None:
         log.info("first admin created", email=settings.admin_email)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class GatewayApp(FastAPI):
+    """FastAPI for the gateway's own routes; proxied requests go through the same edge
+    middlewares straight to `ProxyApp`, skipping FastAPI's routing and exception layers."""
+
+    _proxy_stack: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (route := route_of(scope)) is not None:
+            scope["app"] = self
+            scope["route"] = route
+            if self._proxy_stack is None:
+                self._proxy_stack = self._build_proxy_stack()
+            await self._proxy_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _build_proxy_stack(self) -> ASGIApp:
+        app: ASGIApp = ProxyApp()
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
+def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
-    cors = partial(
-        ProblemCORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=True,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=[
-            "Authorization",
-            "Content-Type",
-            "If-Match",
-            "If-None-Match",
-            "Idempotency-Key",
-            "X-Request-ID",
-            "Accept-Language",
-        ],
-        expose_headers=["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
-        max_age=600,
-    )
-    rate_limits = partial(
-        RateLimitMiddleware,
+    edge = EdgePolicy(
+        cors={
+            "allow_origins": settings.cors_origins,
+            "allow_credentials": True,
+            "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
+            "allow_headers": [
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+                "Accept-Language",
+            ],
+            "expose_headers": ["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
+            "max_age": 600,
+        },
         per_credential=settings.rate_limit_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
     )
@@ -129,18 +146,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         peers=SERVICE_NAMES,
         settings=settings,
         extra_lifespan=_gateway_lifespan,
-        # Innermost first: keys are exchanged only for requests within the limits.
-        inner_middleware=[ApiKeyExchangeMiddleware, rate_limits, cors],
+        app_class=GatewayApp,
+        edge_middleware=[partial(EdgeMiddleware, policy=edge)],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
+    assert isinstance(app, GatewayApp)
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
     )
     _replace_readiness(app)
-    app.router.routes.extend(proxy.routes)
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)

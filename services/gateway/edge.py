@@ -1,10 +1,14 @@
-"""What the gateway does to every request before anything else: limits and headers.
+"""What the gateway does to every request before anything else, in one middleware.
 
 - Rate limits: a token bucket per credential (the Authorization header) and per client
   address, in this process (one gateway process; several would share a store). Over the
   limit → 429 problem with `Retry-After`. Operations endpoints are not limited.
+- API keys exchanged for short-lived tokens (`credentials.exchange_api_key`).
 - Security headers on every response, HSTS only when the request came over https.
 - CORS for the configured SPA origins; a refused preflight is a problem like every error.
+
+One middleware rather than one per concern: the gateway runs it on every proxied request,
+and each ASGI layer costs a call and a wrapped `send` per message.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.gateway.credentials import exchange_api_key
 from shared.problems import problem_response
 
 NOT_LIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -71,31 +78,6 @@ def too_many(scope: Scope, wait: float, detail: str) -> Response:
     )
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, per_credential: int, per_address: int) -> None:
-        self.app = app
-        self.credentials = TokenBuckets(per_credential) if per_credential else None
-        self.addresses = TokenBuckets(per_address) if per_address else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in NOT_LIMITED:
-            await self.app(scope, receive, send)
-            return
-        wait = 0.0
-        if self.addresses is not None and (client := scope.get("client")):
-            wait = self.addresses.take(client[0])
-        if not wait and self.credentials is not None:
-            for name, value in scope["headers"]:
-                if name == b"authorization":
-                    wait = self.credentials.take(value.decode("latin-1"))
-                    break
-        if wait:
-            response = too_many(scope, wait, "Too many requests; slow down and retry later.")
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 class LoginLimiter:
     """Login attempts per account and per address, counted whether the account exists
     or not, and checked before the password is: the answer never tells which it was."""
@@ -122,31 +104,19 @@ _COMMON = [
     (b"x-frame-options", b"DENY"),
 ]
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_VARY_ORIGIN = (b"vary", b"Origin")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def _security_headers(csp: str, https: bool) -> list[tuple[bytes, bytes]]:
+    return [*_COMMON, (b"content-security-policy", csp.encode()), *([_HSTS] if https else [])]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = DOCS_CSP if scope["path"] == "/docs" else API_CSP
-        extra = [*_COMMON, (b"content-security-policy", csp.encode())]
-        if scope.get("scheme") == "https":
-            extra.append(_HSTS)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *(header for header in extra if header[0] not in present),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+# Per (docs page?, https?): built once, not per response.
+_SECURITY_HEADERS = {
+    (docs, https): _security_headers(DOCS_CSP if docs else API_CSP, https)
+    for docs in (False, True)
+    for https in (False, True)
+}
 
 
 class ProblemCORSMiddleware(CORSMiddleware):
@@ -163,3 +133,65 @@ class ProblemCORSMiddleware(CORSMiddleware):
             slug="cors-preflight-refused",
             headers={"Vary": "Origin"},
         )
+
+
+@dataclass(frozen=True)
+class EdgePolicy:
+    cors: dict[str, Any]  # Starlette `CORSMiddleware` options
+    per_credential: int  # requests a minute; 0 for no limit
+    per_address: int
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, *, policy: EdgePolicy) -> None:
+        self.app = app
+        self.cors = ProblemCORSMiddleware(self._admit, **policy.cors)
+        self.credentials = TokenBuckets(policy.per_credential) if policy.per_credential else None
+        self.addresses = TokenBuckets(policy.per_address) if policy.per_address else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        has_origin = any(name == b"origin" for name, _ in scope["headers"])
+        extra = _SECURITY_HEADERS[scope["path"] == "/docs", scope.get("scheme") == "https"]
+        if not has_origin:  # not a CORS request; its answer still varies by Origin
+            extra = [*extra, _VARY_ORIGIN]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                present = {name for name, _ in headers}  # ASGI response names are lowercase
+                message["headers"] = [
+                    *headers,
+                    *(header for header in extra if header[0] not in present),
+                ]
+            await send(message)
+
+        if has_origin:
+            await self.cors(scope, receive, send_with_headers)
+        else:
+            await self._admit(scope, receive, send_with_headers)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Past CORS: refuse what is over the limits, exchange an API key, go on."""
+        authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+        if scope["path"] not in NOT_LIMITED and (wait := self._wait(scope, authorization)):
+            response = too_many(scope, wait, "Too many requests; slow down and retry later.")
+            await response(scope, receive, send)
+            return
+        if authorization is not None:
+            exchanged = await exchange_api_key(scope, authorization)
+            if isinstance(exchanged, Response):
+                await exchanged(scope, receive, send)
+                return
+            scope = exchanged
+        await self.app(scope, receive, send)
+
+    def _wait(self, scope: Scope, authorization: bytes | None) -> float:
+        wait = 0.0
+        if self.addresses is not None and (client := scope.get("client")):
+            wait = self.addresses.take(client[0])
+        if not wait and self.credentials is not None and authorization is not None:
+            wait = self.credentials.take(authorization.decode("latin-1"))
+        return wait

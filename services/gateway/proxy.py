@@ -1,32 +1,33 @@
 """Reverse proxy from `/api/v1/<service>/…` to the service, over keep-alive connections.
 
-The hot path uses aiohttp's client directly (through `upstreams.Upstream`, which adds the
-breaker and the retry): on this kind of machine httpx's own pool costs
-about 1 ms of CPU per request and even httpx's API over an aiohttp transport adds object
-churn a proxy pays on every request. Bodies stream both ways; small responses with a known
-length are read whole, which costs fewer ASGI messages. API keys were already exchanged
-for a token by `credentials.ApiKeyExchangeMiddleware`.
+Proxied requests take a lean path (`GatewayApp` in `app.py` sends them here): the gateway's
+edge middlewares (request ids, security headers, body limit, CORS, rate limits, API key
+exchange) wrap `ProxyApp` directly, without FastAPI's routing and per-request objects,
+which cost more CPU than the forwarding itself. Bodies stream both ways; small responses
+with a known length are read whole, which costs fewer ASGI messages.
 """
 
 from __future__ import annotations
 
-import aiohttp
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from shared.peers import tracing_headers
-from shared.problems import ServiceUnavailable
+from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive, Scope, Send
+
+from services.gateway.http1 import Response, UpstreamError
+from services.gateway.upstreams import Upstream
+from shared.peers import raw_tracing_headers
+from shared.problems import ServiceUnavailable, response_for
 from shared.settings import SERVICE_NAMES
 
-PROXIED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 BUFFER_LIMIT = 256 * 1024
 CHUNK_SIZE = 64 * 1024
 # RFC 9110 §7.6.1 hop-by-hop headers, plus those the gateway sets itself.
 _NOT_FORWARDED = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "x-request-id", "traceparent", "x-forwarded-for",
+    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
+    b"trailer", b"transfer-encoding", b"upgrade", b"host", b"x-request-id", b"traceparent",
+    b"x-forwarded-for", b"expect",
 }  # fmt: skip
 _NOT_RETURNED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
@@ -34,62 +35,114 @@ _NOT_RETURNED = {
 }  # fmt: skip
 
 
-def _upstream_headers(request: Request) -> list[tuple[str, str]]:
-    headers = [
-        (key.decode("latin-1"), value.decode("latin-1"))
-        for key, value in request.headers.raw
-        if key.decode("latin-1") not in _NOT_FORWARDED
-    ]
-    if request.client is not None:
-        forwarded_for = request.headers.get("x-forwarded-for")
-        chain = f"{forwarded_for}, {request.client.host}" if forwarded_for else request.client.host
-        headers.append(("x-forwarded-for", chain))
-    headers.extend(tracing_headers().items())
-    return headers
+@dataclass(frozen=True)
+class ProxiedRoute:
+    """The route of a proxied request: its service, and the path template metrics show."""
+
+    service: str
+    path: str
 
 
-def _has_body(request: Request) -> bool:
-    length = request.headers.get("content-length")
-    return (length is not None and length != "0") or "transfer-encoding" in request.headers
+_ROUTES = {name: ProxiedRoute(name, f"/api/v1/{name}/{{path:path}}") for name in SERVICE_NAMES}
+_PREFIXES = {f"/api/v1/{name}/": name for name in SERVICE_NAMES}
 
 
-def _response_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
-    return [(k.lower(), v) for k, v in upstream.raw_headers if k.lower() not in _NOT_RETURNED]
+def proxied_service(path: str) -> str | None:
+    """The service a path is proxied to, or None for the gateway's own routes."""
+    prefix_end = path.find("/", len("/api/v1/"))
+    return _PREFIXES.get(path[: prefix_end + 1]) if path.startswith("/api/v1/") else None
 
 
-async def forward(request: Request, service_name: str) -> Response:
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    upstream = await request.app.state.upstreams[service_name].request(
-        request.method,
-        path,
-        headers=_upstream_headers(request),
-        data=request.stream() if _has_body(request) else None,
-    )
-    length = upstream.content_length
-    if length is not None and length <= BUFFER_LIMIT:
+@dataclass
+class _Forwarded:
+    """What the proxy sends on: the request's headers, and how its body is framed."""
+
+    headers: list[tuple[bytes, bytes]]
+    has_body: bool = False
+    chunked: bool = False
+
+
+def _forwarded(scope: Scope) -> _Forwarded:
+    forwarded = _Forwarded(headers=[])
+    forwarded_for: bytes | None = None
+    for key, value in scope["headers"]:
+        if key == b"x-forwarded-for":
+            forwarded_for = value
+        elif key == b"transfer-encoding":
+            forwarded.has_body = forwarded.chunked = True
+        elif key == b"content-length" and value != b"0":
+            forwarded.has_body = True
+        if key not in _NOT_FORWARDED:
+            forwarded.headers.append((key, value))
+    if (client := scope.get("client")) is not None:
+        address = client[0].encode()
+        chain = b"%b, %b" % (forwarded_for, address) if forwarded_for else address
+        forwarded.headers.append((b"x-forwarded-for", chain))
+    forwarded.headers += raw_tracing_headers()
+    return forwarded
+
+
+async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        if body := message.get("body", b""):
+            yield body
+        if not message.get("more_body", False):
+            return
+
+
+class ProxyApp:
+    """The innermost app of the proxied path: forward, answer, turn failures into problems."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route: ProxiedRoute = scope["route"]  # set by `GatewayApp`
+        upstream: Upstream = scope["app"].state.upstreams[route.service]
+        # Some clients put the query in `raw_path` too; a raw path never holds a bare "?".
+        target = scope["raw_path"].partition(b"?")[0].decode("latin-1")
+        if query := scope["query_string"]:
+            target = f"{target}?{query.decode('latin-1')}"
+        forwarded = _forwarded(scope)
         try:
-            body = await upstream.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ServiceUnavailable(f"The {service_name} service broke off its answer.") from exc
+            answer = await upstream.request(
+                scope["method"],
+                target,
+                headers=forwarded.headers,
+                body=_request_body(receive) if forwarded.has_body else None,
+                chunked=forwarded.chunked,
+            )
+            start, body = await self._head(upstream, answer)
+        except Exception as exc:
+            response = await response_for(scope, exc)
+            await response(scope, receive, send)
+            return
+        await send(start)
+        if body is not None:
+            await send({"type": "http.response.body", "body": body})
+            return
+        try:
+            async for chunk in answer.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
         finally:
-            upstream.release()
-        response = Response(body, status_code=upstream.status)
-    else:
-        response = StreamingResponse(
-            upstream.content.iter_chunked(CHUNK_SIZE),
-            status_code=upstream.status,
-            background=BackgroundTask(upstream.release),
-        )
-    response.raw_headers = _response_headers(upstream)
-    return response
+            answer.release()
+
+    async def _head(self, upstream: Upstream, answer: Response) -> tuple[Message, bytes | None]:
+        """The response start, and the whole body when it is small enough to read at once."""
+        headers = [(k, v) for k, v in answer.headers if k not in _NOT_RETURNED]
+        start = {"type": "http.response.start", "status": answer.status, "headers": headers}
+        if not answer.complete:
+            length = answer.content_length
+            if length is None or length > BUFFER_LIMIT:
+                return start, None
+        try:
+            return start, await answer.read()
+        except (UpstreamError, TimeoutError) as exc:
+            detail = f"The {upstream.name} service broke off its answer."
+            raise ServiceUnavailable(detail) from exc
 
 
-def _proxy_route(service_name: str) -> Route:
-    async def proxy(request: Request) -> Response:
-        return await forward(request, service_name)
-
-    # A plain Starlette route: the proxy needs none of FastAPI's per-request parsing.
-    return Route(f"/api/v1/{service_name}/{{path:path}}", proxy, methods=PROXIED_METHODS)
-
-
-routes = [_proxy_route(name) for name in SERVICE_NAMES]
+def route_of(scope: Scope) -> ProxiedRoute | None:
+    name = proxied_service(scope["path"])
+    return None if name is None else _ROUTES[name]

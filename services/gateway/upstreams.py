@@ -1,6 +1,6 @@
-"""The services behind the gateway: one pooled aiohttp session and one breaker per service.
+"""The services behind the gateway: one pool of keep-alive connections and one breaker each.
 
-Every call from the gateway to a service (the proxy, the dashboard) goes through
+Every call from the gateway to a service (the proxy, the dashboard, readiness) goes through
 `Upstream.request`, which refuses at once while the service's breaker is open, retries an
 idempotent request once when the connection could not be made or was dropped before an
 answer, and turns failures into 503/504 problems that name the service but never its
@@ -10,38 +10,35 @@ address.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 from fastapi import FastAPI
 
 from services.gateway.breaker import BreakerOpen, CircuitBreaker
+from services.gateway.http1 import ConnectFailed, Disconnected, Pool, Response, UpstreamError
 from shared.problems import GatewayTimeout, Problem, ServiceUnavailable
 from shared.settings import SERVICE_NAMES, Settings
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Failures that mean the request never reached the service, or no answer started.
-_RETRIABLE = (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError)
+_RETRIABLE = (ConnectFailed, Disconnected)
 READY_PROBE_SECONDS = 1.0
+CONNECTIONS_PER_UPSTREAM = 256
 
 
 class Upstream:
     def __init__(self, name: str, settings: Settings) -> None:
         self.name = name
-        self.session = aiohttp.ClientSession(
-            base_url=settings.service_url(name),
-            connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30),
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                sock_connect=settings.peer_connect_timeout,
-                sock_read=settings.peer_timeout,
-            ),
-            auto_decompress=False,
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
+        url = urlsplit(settings.service_url(name))
+        self.pool = Pool(
+            url.hostname or "127.0.0.1",
+            url.port or (443 if url.scheme == "https" else 80),
+            limit=CONNECTIONS_PER_UPSTREAM,
+            connect_timeout=settings.peer_connect_timeout,
         )
-        self._connect = settings.peer_connect_timeout
+        self.read_timeout = settings.peer_timeout
         self.breaker = CircuitBreaker(
             threshold=settings.upstream_failure_threshold, pause=settings.upstream_pause_seconds
         )
@@ -49,13 +46,15 @@ class Upstream:
     async def request(
         self,
         method: str,
-        path: str,
+        target: str,
         *,
-        headers: Any = None,
-        data: Any = None,
+        headers: Iterable[tuple[bytes, bytes]] = (),
+        body: AsyncIterator[bytes] | None = None,
+        chunked: bool = False,
         within: float | None = None,
-    ) -> aiohttp.ClientResponse:
-        """Send a request (`within` seconds overall if given); the caller releases the answer."""
+    ) -> Response:
+        """Send a request (`within` seconds at most for its head); the caller releases the
+        answer."""
         try:
             self.breaker.admit()
         except BreakerOpen as exc:
@@ -64,23 +63,19 @@ class Upstream:
                 headers={"Retry-After": str(exc.retry_after)},
                 service=self.name,
             ) from exc
-        attempts = 2 if method in IDEMPOTENT_METHODS and data is None else 1
+        attempts = 2 if method in IDEMPOTENT_METHODS and body is None else 1
+        timeout = self.read_timeout if within is None else min(within, self.read_timeout)
         try:
             for attempt in range(attempts):
                 try:
-                    response = await self.session.request(
-                        method,
-                        path,
-                        headers=headers,
-                        data=data,
-                        allow_redirects=False,
-                        timeout=self._timeout(within),
+                    response = await self.pool.request(
+                        method, target, headers, body, chunked=chunked, read_timeout=timeout
                     )
                     break
                 except _RETRIABLE:
                     if attempt + 1 == attempts:
                         raise
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (UpstreamError, TimeoutError) as exc:
             self.breaker.failed()
             raise self.problem(exc) from exc
         except BaseException:
@@ -89,15 +84,10 @@ class Upstream:
         self.breaker.succeeded()
         return response
 
-    def _timeout(self, within: float | None) -> aiohttp.ClientTimeout:
-        if within is None:
-            return self.session.timeout
-        return aiohttp.ClientTimeout(total=within, sock_connect=min(within, self._connect))
-
     def problem(self, exc: BaseException) -> Problem:
         if isinstance(exc, TimeoutError):
             return GatewayTimeout(f"The {self.name} service did not answer in time.")
-        if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc, ConnectFailed):
             detail = f"The {self.name} service is unavailable; retry shortly."
         else:
             detail = f"The {self.name} service broke off; retry shortly."
@@ -106,11 +96,13 @@ class Upstream:
     async def readiness(self) -> dict[str, object]:
         """Probe `/readyz` directly (not through the breaker) and report the breaker too."""
         try:
-            async with self.session.get(
-                "/readyz", timeout=aiohttp.ClientTimeout(total=READY_PROBE_SECONDS)
-            ) as response:
-                status = "ok" if response.status == 200 else f"status {response.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            response = await self.pool.request(
+                "GET", "/readyz", (), read_timeout=READY_PROBE_SECONDS
+            )
+            async with asyncio.timeout(READY_PROBE_SECONDS):
+                await response.read()
+            status = "ok" if response.status == 200 else f"status {response.status}"
+        except (UpstreamError, TimeoutError) as exc:
             status = type(exc).__name__
         return {"status": status, **self.breaker.report()}
 
@@ -123,7 +115,8 @@ async def upstream_sessions(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await asyncio.gather(*(u.session.close() for u in app.state.upstreams.values()))
+        for upstream in app.state.upstreams.values():
+            upstream.pool.close()
 
 
 def upstream(app: FastAPI, name: str) -> Upstream:

@@ -89,6 +89,7 @@ def serve(
         port=port or settings.service_port(name.value),
         log_level="warning",
         access_log=False,
+        server_header=False,  # no need to tell the world which server answers
         timeout_graceful_shutdown=5,
     )
 

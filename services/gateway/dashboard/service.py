@@ -16,13 +16,13 @@ from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from services.gateway.dashboard import schemas
+from services.gateway.http1 import UpstreamError
 from services.gateway.upstreams import Upstream
 from shared.i18n import pick
-from shared.peers import tracing_headers
+from shared.peers import raw_tracing_headers
 from shared.problems import NotFound, Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,13 +57,10 @@ class Gathering:
         response = await self.upstreams[service].request(
             "GET",
             path,
-            headers=tracing_headers(),
+            headers=raw_tracing_headers(),
             within=remaining,
         )
-        try:
-            body = await response.read()
-        finally:
-            response.release()
+        body = await response.read()
         if response.status == 404:
             return None
         if response.status != 200:
@@ -78,7 +75,7 @@ class Gathering:
             return schemas.Unavailable(reason=f"The {service} service did not answer in time.")
         except Problem as problem:
             return schemas.Unavailable(reason=problem.detail or problem.title)
-        except (aiohttp.ClientError, ValidationError, UnexpectedAnswer):
+        except (UpstreamError, ValidationError, UnexpectedAnswer):
             return schemas.Unavailable(reason=f"The {service} service gave no usable answer.")
 
     def entry(self, entry_id: uuid.UUID) -> asyncio.Task[schemas.EntryIn | None]:
@@ -223,7 +220,7 @@ async def _city_codes(gathering: Gathering) -> list[str]:
             page = await gathering.get(
                 "transfer", f"/api/v1/transfer/cities?limit={PAGE}", _Page[_City]
             )
-    except (TimeoutError, Problem, aiohttp.ClientError, ValidationError, UnexpectedAnswer):
+    except (TimeoutError, Problem, UpstreamError, ValidationError, UnexpectedAnswer):
         page = None
     return [city.code for city in page.items] if page else list(KNOWN_CITIES)
 
