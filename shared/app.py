@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
 from shared.db import Database
+from shared.head import HeadAsGetMiddleware
 from shared.limits import BodySizeLimitMiddleware
 from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from shared.openapi import install_openapi
@@ -132,6 +133,7 @@ def create_service_app(
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     for router in routers:
         app.include_router(router)
+    app.add_middleware(HeadAsGetMiddleware)
     for middleware in inner_middleware:
         app.add_middleware(middleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

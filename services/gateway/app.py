@@ -23,6 +23,7 @@ from services.gateway.proxy import ProxyApp, route_of
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
+from shared.head import HeadAsGetMiddleware
 from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
 
@@ -112,7 +113,8 @@ class GatewayApp(FastAPI):
     def _build_proxy_stack(self) -> ASGIApp:
         app: ASGIApp = ProxyApp()
         for cls, args, kwargs in reversed(self.user_middleware):
-            app = cls(app, *args, **kwargs)
+            if cls is not HeadAsGetMiddleware:  # a proxied HEAD is the service's to answer
+                app = cls(app, *args, **kwargs)
         return app
 
 

@@ -149,9 +149,13 @@ class _Connection(asyncio.Protocol):
             await self._data.wait()
         chunk = self._chunks.popleft()
         self._buffered -= len(chunk)
-        if self._buffered <= READ_BUFFER_LIMIT // 2 and self.transport is not None:
-            self.transport.resume_reading()
+        if self._buffered <= READ_BUFFER_LIMIT // 2:
+            self._resume_reading()
         return chunk
+
+    def _resume_reading(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
 
     @property
     def complete(self) -> bool:
@@ -162,6 +166,7 @@ class _Connection(asyncio.Protocol):
         body = b"".join(self._chunks)
         self._chunks.clear()
         self._buffered = 0
+        self._resume_reading()  # a large answer paused reading; the next one needs it
         return body
 
     @property

@@ -88,6 +88,19 @@ class TestStreaming:
         assert upstream.connections == 1  # read to its end: the connection was kept
         pool.close()
 
+    @pytest.mark.parametrize("size", [262_000, 300_000, 400_000, 600_000])
+    async def test_a_large_answer_read_whole_leaves_its_connection_usable(
+        self, upstream: UpstreamServer, size: int
+    ) -> None:
+        pool = pool_for(upstream)
+        for _ in range(3):
+            response = await pool.request("GET", f"/big?size={size}", [], read_timeout=2.0)
+            await asyncio.sleep(0.05)  # let it all arrive: reading may pause past the buffer
+            assert await response.read() == pattern(size)
+        assert (await get_json(pool, "/echo", read_timeout=2.0))["method"] == "GET"
+        assert upstream.connections == 1
+        pool.close()
+
     async def test_a_streamed_body_is_sent_chunked(self, upstream: UpstreamServer) -> None:
         pool = pool_for(upstream)
         pieces = [pattern(70_000), b"", b"tail"]
