@@ -1,8 +1,36 @@
-"""JSON Merge Patch (RFC 7396), the body of every PATCH."""
+"""JSON Merge Patch (RFC 7396), the body of every PATCH: reading it, documenting it, applying it.
+
+A route takes its patch as a parameter, so every service answers the same way:
+
+    patch: MergePatch                                             # any JSON object
+    patch: Annotated[SpacePatch, merge_patch_of(SpacePatch)]      # validated as a model
+
+The body must be `application/merge-patch+json` or `application/json` (parameters such as
+`charset=utf-8` allowed; anything else is a 415 with `Accept-Patch`), valid UTF-8 JSON (else
+400) and a JSON object (else 422). `document_merge_patches` gives each such operation its
+request body in OpenAPI: both media types, with the model's schema or a plain object.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any, Generic, NoReturn, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.models import Schema
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel, ValidationError
+from starlette.routing import BaseRoute
+
+from shared.problems import BadRequest, UnprocessableContent, UnsupportedMediaType, ValidationIssue
+
+MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
+PATCH_MEDIA_TYPES = (MERGE_PATCH_MEDIA_TYPE, "application/json")
+M = TypeVar("M", bound=BaseModel)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -16,3 +44,92 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[name] = merge_patch(result.get(name), value)
     return result
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    # Python's parser takes NaN and Infinity; JSON (RFC 8259) has neither.
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_merge_patch(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or the 415, 400 or 422 problem saying why not."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in PATCH_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"Send a JSON Merge Patch as {MERGE_PATCH_MEDIA_TYPE} (or application/json).",
+            headers={"Accept-Patch": ", ".join(PATCH_MEDIA_TYPES)},
+            accepted=list(PATCH_MEDIA_TYPES),
+        )
+    try:
+        patch = json.loads((await request.body()).decode(), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadRequest("The body is not valid JSON (UTF-8).") from exc
+    if not isinstance(patch, dict):
+        raise UnprocessableContent(
+            "A merge patch must be a JSON object.",
+            errors=[ValidationIssue(loc=["body"], msg="must be an object", type="dict_type")],
+        )
+    return patch
+
+
+MergePatch = Annotated[dict[str, Any], Depends(read_merge_patch)]
+
+
+class MergePatchOf(Generic[M]):
+    """A dependency: the merge patch validated as `model` (422 with FastAPI's own errors)."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+
+    async def __call__(self, request: Request) -> M:
+        patch = await read_merge_patch(request)
+        try:
+            return self.model.model_validate(patch)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+            ) from exc
+
+
+def merge_patch_of(model: type[M]) -> Any:
+    """`Annotated[Model, merge_patch_of(Model)]`: a route's typed merge patch parameter."""
+    return Depends(MergePatchOf(model))
+
+
+def _readers(dependant: Dependant) -> Iterator[object]:
+    for dependency in dependant.dependencies:
+        if dependency.call is read_merge_patch or isinstance(dependency.call, MergePatchOf):
+            yield dependency.call
+        yield from _readers(dependency)
+
+
+def _schema(reader: object, components: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(reader, MergePatchOf):
+        return {"type": "object", "description": "Members to set; `null` removes one."}
+    schema = reader.model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in {**schema.pop("$defs", {}), reader.model.__name__: schema}.items():
+        # Rendered as FastAPI renders the models it documents itself, so both read the same.
+        rendered = jsonable_encoder(
+            Schema.model_validate(definition), by_alias=True, exclude_none=True
+        )
+        if components.setdefault(name, rendered) != rendered:
+            raise RuntimeError(f"Two different schemas are named {name!r}.")
+    return {"$ref": f"#/components/schemas/{reader.model.__name__}"}
+
+
+def document_merge_patches(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:
+    """Give each operation that reads a merge patch its request body, in place."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    # Walked as FastAPI's own `get_openapi` does, so routers included with a prefix count.
+    for route in iter_route_contexts(routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        for reader in _readers(route.dependant):
+            schema = _schema(reader, components)
+            for method in route.methods or ():
+                operation = document["paths"][route.path_format][method.lower()]
+                operation["requestBody"] = {
+                    "required": True,
+                    "description": "A JSON Merge Patch (RFC 7396).",
+                    "content": {media_type: {"schema": schema} for media_type in PATCH_MEDIA_TYPES},
+                }

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from shared.merge_patch import document_merge_patches
 from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA_REF, ProblemDetail
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -91,6 +92,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
                 servers=app.servers,
             )
+            document_merge_patches(document, app.routes)
             document_problems(document)
             app.openapi_schema = document
         return app.openapi_schema

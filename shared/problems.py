@@ -111,6 +111,10 @@ class ContentTooLarge(Problem):
     status, slug = 413, "content-too-large"
 
 
+class UnsupportedMediaType(Problem):
+    status, slug = 415, "unsupported-media-type"
+
+
 class UnprocessableContent(Problem):
     status, slug = 422, "validation-error"
 

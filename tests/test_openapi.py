@@ -8,6 +8,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from services.participation.schemas.events import EventPatch
+from services.participation.schemas.hubs import SpacePatch
+from services.participation.schemas.labs import LabPatch
+from shared.merge_patch import PATCH_MEDIA_TYPES
 from shared.openapi import METHODS
 from shared.settings import Settings
 
@@ -81,6 +85,61 @@ class TestProblemDocumentation:
     ) -> None:
         patch = all_documents["catalog"]["paths"]["/api/v1/catalog/entries/{ref}"]["patch"]
         assert {"409", "412", "415", "428"} <= set(patch["responses"])
+
+
+def references(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in references(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in references(value)]
+    return []
+
+
+class TestMergePatchDocumentation:
+    SERVICES = ("catalog", "participation", "transfer")
+
+    def test_every_patch_takes_both_media_types_and_may_answer_415(
+        self, all_documents: dict[str, dict[str, Any]]
+    ) -> None:
+        patches = 0
+        for name in self.SERVICES:
+            for label, operation in operations(all_documents[name]):
+                if not label.startswith("PATCH "):
+                    continue
+                patches += 1
+                body = operation["requestBody"]
+                assert body["required"] is True, label
+                assert list(body["content"]) == list(PATCH_MEDIA_TYPES), label
+                schemas = [content["schema"] for content in body["content"].values()]
+                assert schemas[0] == schemas[1], label
+                assert {"400", "415", "422", "428"} <= set(operation["responses"]), label
+        assert patches == 8, "catalog 1, participation 3, transfer 4"
+
+    def test_typed_patches_keep_their_model_as_the_schema(
+        self, all_documents: dict[str, dict[str, Any]]
+    ) -> None:
+        document = all_documents["participation"]
+        for path, model in (
+            ("/api/v1/participation/spaces/{space_id}", SpacePatch),
+            ("/api/v1/participation/events/{event_id}", EventPatch),
+            ("/api/v1/participation/labs/{lab_id}", LabPatch),
+        ):
+            content = document["paths"][path]["patch"]["requestBody"]["content"]
+            reference = f"#/components/schemas/{model.__name__}"
+            assert content["application/merge-patch+json"]["schema"] == {"$ref": reference}
+            schema = document["components"]["schemas"][model.__name__]
+            assert set(schema["properties"]) == set(model.model_fields), path
+            assert schema["description"] == model.__doc__
+
+    def test_every_reference_resolves(self, all_documents: dict[str, dict[str, Any]]) -> None:
+        for name, document in all_documents.items():
+            components = document["components"]["schemas"]
+            for reference in references(document):
+                assert reference.removeprefix("#/components/schemas/") in components, (
+                    name,
+                    reference,
+                )
 
 
 class TestMergedDocument:

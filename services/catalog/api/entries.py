@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -17,8 +16,9 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.i18n import LANGUAGES, Language
 from shared.idempotency import Idempotency
+from shared.merge_patch import MergePatch
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
-from shared.problems import BadRequest, Problem, problem_responses
+from shared.problems import problem_responses
 
 router = APIRouter()
 
@@ -34,11 +34,6 @@ EntryRef = Annotated[
 ]
 Codes = Annotated[list[str], Query(max_length=20)]
 LD_MEDIA_TYPE = "application/ld+json"
-MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
-
-
-class UnsupportedMediaType(Problem):
-    status, slug = 415, "unsupported-media-type"
 
 
 def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
@@ -172,37 +167,15 @@ async def get_entry(
     return JSONResponse(document, media_type=LD_MEDIA_TYPE, headers=headers)
 
 
-async def _merge_patch(request: Request) -> Any:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in {MERGE_PATCH_MEDIA_TYPE, "application/json"}:
-        raise UnsupportedMediaType(
-            f"Send a JSON Merge Patch as {MERGE_PATCH_MEDIA_TYPE} (or application/json)."
-        )
-    try:
-        return json.loads(await request.body())
-    except ValueError as exc:
-        raise BadRequest("The body is not valid JSON.") from exc
-
-
 @router.patch(
     "/entries/{ref}",
     summary="Change an entry with a JSON Merge Patch (RFC 7396); needs If-Match",
     response_model=schemas.Entry,
     responses=problem_responses(400, 401, 403, 404, 409, 412, 415, 422, 428),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                MERGE_PATCH_MEDIA_TYPE: {"schema": {"type": "object"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-        }
-    },
 )
 async def patch_entry(
-    ref: EntryRef, request: Request, session: Session, editor: Editor, if_match: IfMatch = None
+    ref: EntryRef, editor: Editor, patch: MergePatch, session: Session, if_match: IfMatch = None
 ) -> Response:
-    patch = await _merge_patch(request)
     return _with_etag(await entries.update_entry(session, ref, patch, if_match, editor))
 
 

@@ -207,12 +207,7 @@ async def create_entry(
     )
 
 
-def _patched(current: schemas.Entry, patch: Any) -> schemas.EntryUpdate:
-    if not isinstance(patch, dict):
-        raise UnprocessableContent(
-            "A merge patch must be a JSON object.",
-            errors=[ValidationIssue(loc=["body"], msg="must be an object")],
-        )
+def _patched(current: schemas.Entry, patch: dict[str, Any]) -> schemas.EntryUpdate:
     read_only = [name for name in READ_ONLY if name in patch]
     if read_only:
         raise UnprocessableContent(
@@ -239,7 +234,11 @@ def _patched(current: schemas.Entry, patch: Any) -> schemas.EntryUpdate:
 
 
 async def update_entry(
-    session: AsyncSession, ref: str, patch: Any, if_match: str | None, principal: Principal
+    session: AsyncSession,
+    ref: str,
+    patch: dict[str, Any],
+    if_match: str | None,
+    principal: Principal,
 ) -> schemas.Entry:
     current = await _locked(session, ref)
     require_if_match(if_match, current.version)

@@ -15,16 +15,6 @@ Coordinator = Annotated[Principal, require_roles(Role.COORDINATOR)]
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified"}}
 
 
-def merge_patch(schema: str) -> dict[str, Any]:
-    """OpenAPI for a body that is a JSON Merge Patch (plain JSON is accepted too)."""
-    reference = {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-    return {
-        "requestBody": {
-            "content": {"application/merge-patch+json": reference, "application/json": reference}
-        }
-    }
-
-
 def created(collection: str) -> Callable[[BaseModel], dict[str, str]]:
     """`Location` and `ETag` headers of a newly created resource."""
     return created_headers(f"{PREFIX}/{collection}/{{id}}")

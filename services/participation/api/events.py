@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, EmailStr
 
 from services.participation.api.common import (
@@ -13,7 +13,6 @@ from services.participation.api.common import (
     PREFIX,
     Coordinator,
     created,
-    merge_patch,
 )
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
@@ -21,6 +20,7 @@ from shared.auth import OptionalPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
+from shared.merge_patch import merge_patch_of
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.problems import problem_responses
 
@@ -96,15 +96,14 @@ async def get_event(
 @router.patch(
     "/events/{event_id}",
     summary="Change an event's text, capacity, registration window or visibility",
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    openapi_extra=merge_patch("EventPatch"),
+    responses=problem_responses(401, 403, 404, 409, 412, 415, 422, 428),
 )
 async def patch_event(
     event_id: uuid.UUID,
-    patch: Annotated[schemas.EventPatch, Body()],
+    principal: Coordinator,
+    patch: Annotated[schemas.EventPatch, merge_patch_of(schemas.EventPatch)],
     response: Response,
     session: Session,
-    principal: Coordinator,
     if_match: IfMatch = None,
 ) -> schemas.Event:
     event = await events.patch_event(session, principal, event_id, patch, if_match)

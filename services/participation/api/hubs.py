@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
 from services.participation.api.common import (
@@ -14,7 +14,6 @@ from services.participation.api.common import (
     PREFIX,
     Coordinator,
     created,
-    merge_patch,
 )
 from services.participation.schemas import bookings as booking_schemas
 from services.participation.schemas import hubs as schemas
@@ -22,6 +21,7 @@ from services.participation.service import availability, hubs
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
+from shared.merge_patch import merge_patch_of
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.problems import problem_responses
 
@@ -112,15 +112,14 @@ async def get_space(
 @router.patch(
     "/spaces/{space_id}",
     summary="Change a space: opening hours, buffer, approval, capacity (coordinators)",
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
-    openapi_extra=merge_patch("SpacePatch"),
+    responses=problem_responses(401, 403, 404, 412, 415, 422, 428),
 )
 async def patch_space(
     space_id: uuid.UUID,
-    patch: Annotated[schemas.SpacePatch, Body()],
+    _: Coordinator,
+    patch: Annotated[schemas.SpacePatch, merge_patch_of(schemas.SpacePatch)],
     response: Response,
     session: Session,
-    _: Coordinator,
     if_match: IfMatch = None,
 ) -> schemas.Space:
     space = await hubs.patch_space(session, space_id, patch, if_match)

@@ -6,20 +6,20 @@ import uuid
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from services.participation.api.common import (
     NOT_MODIFIED,
     PREFIX,
     Coordinator,
     created,
-    merge_patch,
 )
 from services.participation.schemas import labs as schemas
 from services.participation.service import labs
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
+from shared.merge_patch import merge_patch_of
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
 from shared.problems import problem_responses
 
@@ -83,16 +83,15 @@ async def get_lab(
 @router.patch(
     "/labs/{lab_id}",
     summary="Change a lab, e.g. move to its next phase (phases are replaced as a whole)",
-    responses=problem_responses(401, 403, 404, 412, 422, 428, 503),
-    openapi_extra=merge_patch("LabPatch"),
+    responses=problem_responses(401, 403, 404, 412, 415, 422, 428, 503),
 )
 async def patch_lab(
     lab_id: uuid.UUID,
-    patch: Annotated[schemas.LabPatch, Body()],
+    _: Coordinator,
+    patch: Annotated[schemas.LabPatch, merge_patch_of(schemas.LabPatch)],
     request: Request,
     response: Response,
     session: Session,
-    _: Coordinator,
     if_match: IfMatch = None,
 ) -> schemas.Lab:
     lab = await labs.patch_lab(

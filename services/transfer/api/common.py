@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import httpx
-from fastapi import Body, Path, Request, Response
+from fastapi import Path, Request, Response
 from pydantic import BaseModel
 
 from shared.auth import Principal
@@ -14,16 +14,10 @@ from shared.etag import Versioned, created_headers, etag_of
 
 PREFIX = "/api/v1/transfer"
 CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-MergePatch = Annotated[
-    dict[str, Any],
-    Body(
-        media_type="application/merge-patch+json",
-        description="JSON Merge Patch (RFC 7396); application/json is accepted too.",
-    ),
-]
 M = TypeVar("M", bound=Versioned)
 CREATE_PROBLEMS = (401, 403, 404, 409, 422, 503)
 CHANGE_PROBLEMS = (401, 403, 404, 409, 412, 422, 428)
+PATCH_PROBLEMS = (*CHANGE_PROBLEMS, 415)
 
 
 def catalog_client(request: Request) -> httpx.AsyncClient:

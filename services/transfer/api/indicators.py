@@ -10,9 +10,9 @@ from services.transfer import schemas
 from services.transfer.api.common import (
     CHANGE_PROBLEMS,
     CREATE_PROBLEMS,
+    PATCH_PROBLEMS,
     PREFIX,
     CityCode,
-    MergePatch,
     created,
     with_etag,
 )
@@ -24,6 +24,7 @@ from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
+from shared.merge_patch import MergePatch
 from shared.pagination import Page
 from shared.problems import problem_responses
 
@@ -87,15 +88,15 @@ async def get_indicator(
 @router.patch(
     "/cities/{city}/indicators/{indicator_id}",
     summary="Change an indicator (JSON Merge Patch, If-Match); `periods` replaces all periods",
-    responses=problem_responses(*CHANGE_PROBLEMS),
+    responses=problem_responses(*PATCH_PROBLEMS),
 )
 async def patch_indicator(
     city: CityCode,
     indicator_id: uuid.UUID,
+    principal: CurrentPrincipal,
     patch: MergePatch,
     response: Response,
     session: Session,
-    principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> schemas.Indicator:
     ensure_may_write(principal, city)

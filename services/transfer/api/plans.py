@@ -11,9 +11,9 @@ from services.transfer import schemas
 from services.transfer.api.common import (
     CHANGE_PROBLEMS,
     CREATE_PROBLEMS,
+    PATCH_PROBLEMS,
     PREFIX,
     CityCode,
-    MergePatch,
     catalog_client,
     created,
     with_etag,
@@ -26,6 +26,7 @@ from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
+from shared.merge_patch import MergePatch
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next, paginate
 from shared.problems import problem_responses
 
@@ -105,16 +106,16 @@ async def get_plan(
 @router.patch(
     "/cities/{city}/plans/{plan_id}",
     summary="Change a plan (JSON Merge Patch, If-Match)",
-    responses=problem_responses(*CHANGE_PROBLEMS, 503),
+    responses=problem_responses(*PATCH_PROBLEMS, 503),
 )
 async def patch_plan(
     city: CityCode,
     plan_id: uuid.UUID,
+    principal: CurrentPrincipal,
     patch: MergePatch,
     request: Request,
     response: Response,
     session: Session,
-    principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> schemas.Plan:
     ensure_may_write(principal, city)
@@ -213,15 +214,15 @@ async def get_milestone(
 @router.patch(
     "/cities/{city}/milestones/{milestone_id}",
     summary="Change a milestone (JSON Merge Patch, If-Match)",
-    responses=problem_responses(*CHANGE_PROBLEMS),
+    responses=problem_responses(*PATCH_PROBLEMS),
 )
 async def patch_milestone(
     city: CityCode,
     milestone_id: uuid.UUID,
+    principal: CurrentPrincipal,
     patch: MergePatch,
     response: Response,
     session: Session,
-    principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> schemas.Milestone:
     ensure_may_write(principal, city)

@@ -11,9 +11,9 @@ from services.transfer import schemas
 from services.transfer.api.common import (
     CHANGE_PROBLEMS,
     CREATE_PROBLEMS,
+    PATCH_PROBLEMS,
     PREFIX,
     CityCode,
-    MergePatch,
     created,
     may_read_drafts,
     with_etag,
@@ -26,6 +26,7 @@ from shared.auth import CurrentPrincipal, OptionalPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
+from shared.merge_patch import MergePatch
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next, paginate
 from shared.problems import problem_responses
 
@@ -109,15 +110,15 @@ async def get_report(
 @router.patch(
     "/cities/{city}/reports/{report_id}",
     summary="Change a draft report (JSON Merge Patch, If-Match); submitted ones are frozen (409)",
-    responses=problem_responses(*CHANGE_PROBLEMS),
+    responses=problem_responses(*PATCH_PROBLEMS),
 )
 async def patch_report(
     city: CityCode,
     report_id: uuid.UUID,
+    principal: CurrentPrincipal,
     patch: MergePatch,
     response: Response,
     session: Session,
-    principal: CurrentPrincipal,
     if_match: IfMatch = None,
 ) -> schemas.Report:
     ensure_may_write(principal, city)
