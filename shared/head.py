@@ -27,6 +27,10 @@ class HeadAsGetMiddleware:
             elif not message.get("more_body", False):
                 await send(_EMPTY_BODY)
 
-        # In place, so the middlewares outside see the route the router picks for it.
-        scope["method"] = "GET"
-        await self.app(scope, receive, send_head)
+        # A copy: the server checks the body it is sent against its own scope's method.
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send_head)
+        finally:
+            if "route" in as_get:  # for the metrics of the middlewares outside
+                scope["route"] = as_get["route"]

@@ -123,7 +123,7 @@ class ObservabilityMiddleware:
             traceparent = f"00-{fresh[32:64]}-{fresh[64:]}-01"  # the edge of a new trace
         request_id_token = request_id_var.set(request_id)
         traceparent_token = traceparent_var.set(traceparent)
-        method = scope["method"]  # before inner middlewares may change it (HEAD → GET)
+        method = scope["method"]
         started = time.perf_counter()
         status_code = 500
         request_id_header = (b"x-request-id", request_id.encode())

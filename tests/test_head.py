@@ -16,6 +16,8 @@ async def assert_head_matches_get(client: httpx.AsyncClient, path: str) -> httpx
     assert head.headers["content-length"] == str(len(got.content))
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers.get("etag") == got.headers.get("etag")
+    # The connection stays usable: a server that expected a body would have dropped it.
+    assert (await client.get(path)).status_code == got.status_code
     return head
 
 
