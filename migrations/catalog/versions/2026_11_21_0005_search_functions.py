@@ -1,0 +1,209 @@
+"""Search helpers in the database: the tsquery, a prefix's common completions, the match.
+
+Building the search expressions in Python cost ~10 ms per request (a tree of `to_tsquery`
+calls per word and configuration, and a `CASE` over five languages for the matched language
+and snippet); these functions let each statement be compiled once, with the words as
+parameters. They are PL/pgSQL so their plans are cached per session (a SQL function that
+cannot be inlined is planned again on every call).
+
+- `search_query(groups)`: each group is an OR of space-separated terms (`word`, `word:*`, or
+  `=lexeme` taken as it is), each word under the three text-search configurations; the
+  groups are ANDed. Identical lexemes are kept once: GIN never merges duplicate entries of
+  a tsquery, so `'sta':* | 'sta':*` read the same posting lists twice.
+- `common_completions(prefix, enough)`: common lexemes that start with `prefix` (under
+  any of the three configurations: the Italian stem of `creativia` is `creativ`), from the
+  planner's statistics of `search_vector` (ANALYZE keeps its ~1 000 most common lexemes,
+  each in at least a few per cent of the entries, with their frequencies): the least
+  common of them first, until together they are estimated to match `enough` entries. A
+  short prefix such as `sta` matches hundreds of lexemes in 60 000 entries; merging all
+  their posting lists cost 20-35 ms (and its most common completions together ~15 ms),
+  while one completion in 5 000 entries fills the candidate set in ~1-2 ms.
+- `search_match(...)`: the first language (in the order given) whose text matches, else
+  whose title holds every typo word, with a snippet cut from the title and summary when
+  they match, else from the body too.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-21
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "catalog"
+
+QUERY_CONFIGS = f"'{SCHEMA}.magnet_unaccent', '{SCHEMA}.magnet_english', '{SCHEMA}.magnet_italian'"
+
+SEARCH_QUERY = f"""
+CREATE FUNCTION {SCHEMA}.search_query(groups text[]) RETURNS tsquery
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN (SELECT string_agg(alternatives, ' & ')::tsquery
+    FROM (
+        SELECT '(' || string_agg(DISTINCT '(' || alternative || ')', ' | ') || ')'
+            AS alternatives
+        FROM unnest(groups) WITH ORDINALITY AS grouped(terms, position)
+        CROSS JOIN LATERAL regexp_split_to_table(grouped.terms, ' ') AS term
+        CROSS JOIN LATERAL (
+            SELECT to_tsquery(config, term)::text AS alternative
+            FROM unnest(ARRAY[{QUERY_CONFIGS}]::regconfig[]) AS config
+            WHERE term NOT LIKE '=%'
+            UNION ALL
+            SELECT quote_literal(substr(term, 2)) WHERE term ~ '^=[[:alnum:]]+$'
+        ) AS alternatives
+        WHERE alternative <> ''
+        GROUP BY grouped.position
+    ) AS anded);
+END
+$$
+"""
+
+COMMON_COMPLETIONS = f"""
+CREATE FUNCTION {SCHEMA}.common_completions(prefix text, enough integer) RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN (WITH forms AS (
+        SELECT DISTINCT form.lexeme
+        FROM unnest(ARRAY[{QUERY_CONFIGS}]::regconfig[]) AS config
+        CROSS JOIN LATERAL unnest(to_tsvector(config, prefix)) AS form
+    ), completions AS (
+        SELECT DISTINCT common.lexeme, common.frequency * entries.reltuples AS estimate
+        FROM pg_catalog.pg_stats AS stats
+        CROSS JOIN LATERAL unnest(
+            stats.most_common_elems::text::text[], stats.most_common_elem_freqs
+        ) AS common(lexeme, frequency)
+        JOIN forms ON left(common.lexeme, length(forms.lexeme)) = forms.lexeme
+        CROSS JOIN pg_catalog.pg_class AS entries
+        WHERE stats.schemaname = '{SCHEMA}' AND stats.tablename = 'entries'
+            AND stats.attname = 'search_vector'
+            AND entries.oid = '{SCHEMA}.entries'::regclass
+    ), least_first AS (
+        SELECT lexeme, sum(estimate) OVER (ORDER BY estimate, lexeme) - estimate AS before
+        FROM completions
+    )
+    SELECT coalesce(array_agg(lexeme ORDER BY before), '{{}}')
+    FROM least_first
+    -- Taken as they are by search_query: words only (checked after the cheap prefix test).
+    WHERE before < enough AND lexeme ~ '^[[:alnum:]]+$');
+END
+$$
+"""
+
+LANGUAGE_CONFIGS = {
+    "sl": "catalog.magnet_unaccent",
+    "hr": "catalog.magnet_unaccent",
+    "sk": "catalog.magnet_unaccent",
+    "en": "catalog.magnet_english",
+    "it": "catalog.magnet_italian",
+}
+CONFIG_OF_LANGUAGE = (
+    "CASE language "
+    + " ".join(
+        f"WHEN '{code}' THEN '{config}'"
+        for code, config in LANGUAGE_CONFIGS.items()
+        if config != LANGUAGE_CONFIGS["sl"]
+    )
+    + f" ELSE '{LANGUAGE_CONFIGS['sl']}' END"
+)
+LANGUAGE_VALUES = ", ".join(
+    f"('{code}', '{config}'::regconfig)" for code, config in LANGUAGE_CONFIGS.items()
+)
+
+LANGUAGE_LEXEMES = f"""
+CREATE FUNCTION {SCHEMA}.language_lexemes(title jsonb, summary jsonb, body jsonb)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_to_tsvector(array_agg(languages.code || ' ' || lexemes.lexeme)), '')
+    FROM (VALUES {LANGUAGE_VALUES}) AS languages(code, config)
+    CROSS JOIN LATERAL unnest(to_tsvector(
+        languages.config,
+        concat_ws(' ', title ->> languages.code, summary ->> languages.code,
+                  body ->> languages.code)
+    )) AS lexemes
+$$
+"""
+
+# Every lexeme of `query` prefixed with the language, as `language_lexemes` stores them.
+IN_LANGUAGE = f"""
+CREATE FUNCTION {SCHEMA}.in_language(query tsquery, language text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT regexp_replace(
+        query::text, '''([^'']*)''', '''' || language || ' \\1''', 'g'
+    )::tsquery
+$$
+"""
+
+SEARCH_MATCH = f"""
+CREATE FUNCTION {SCHEMA}.search_match(
+    title jsonb, summary jsonb, body jsonb, lexemes tsvector, query tsquery,
+    languages text[], typo_words text[], options text, OUT language text, OUT headline text
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    config regconfig;
+    head text;
+BEGIN
+    FOREACH language IN ARRAY languages LOOP
+        CONTINUE WHEN NOT title ? language
+            OR NOT lexemes @@ {SCHEMA}.in_language(query, language);
+        config := {CONFIG_OF_LANGUAGE};
+        head := concat_ws(E'\\n', title ->> language, summary ->> language);
+        -- The snippet comes from the title and summary when they match, else the body too.
+        IF to_tsvector(config, head) @@ query THEN
+            headline := ts_headline(config, head, query, options);
+        ELSE
+            headline := ts_headline(
+                config, concat_ws(E'\\n', head, body ->> language), query, options
+            );
+        END IF;
+        RETURN;
+    END LOOP;
+    FOREACH language IN ARRAY languages LOOP
+        CONTINUE WHEN NOT title ? language OR cardinality(typo_words) = 0;
+        IF (
+            SELECT bool_and(word <% {SCHEMA}.immutable_unaccent(lower(title ->> language)))
+            FROM unnest(typo_words) AS word
+        ) THEN
+            config := {CONFIG_OF_LANGUAGE};
+            headline := ts_headline(
+                config,
+                concat_ws(E'\\n', title ->> language, summary ->> language, body ->> language),
+                query,
+                options
+            );
+            RETURN;
+        END IF;
+    END LOOP;
+    language := NULL;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    op.execute(SEARCH_QUERY)
+    op.execute(COMMON_COMPLETIONS)
+    op.execute(LANGUAGE_LEXEMES)
+    op.execute(
+        f"ALTER TABLE {SCHEMA}.entries ADD COLUMN language_lexemes tsvector "
+        f"GENERATED ALWAYS AS ({SCHEMA}.language_lexemes(title, summary, body)) STORED NOT NULL"
+    )
+    op.execute(IN_LANGUAGE)
+    op.execute(SEARCH_MATCH)
+
+
+def downgrade() -> None:
+    op.execute(
+        f"DROP FUNCTION {SCHEMA}.search_match("
+        "jsonb, jsonb, jsonb, tsvector, tsquery, text[], text[], text)"
+    )
+    op.execute(f"DROP FUNCTION {SCHEMA}.in_language(tsquery, text)")
+    op.execute(f"ALTER TABLE {SCHEMA}.entries DROP COLUMN language_lexemes")
+    op.execute(f"DROP FUNCTION {SCHEMA}.language_lexemes(jsonb, jsonb, jsonb)")
+    op.execute(f"DROP FUNCTION {SCHEMA}.common_completions(text, integer)")
+    op.execute(f"DROP FUNCTION {SCHEMA}.search_query(text[])")

@@ -1,0 +1,145 @@
+"""The search's statements, each compiled once (per combination of filters) with parameters.
+
+Building them per request cost more Python time than the SQL they ran. The words travel as
+`groups` to `catalog.search_query` (migration 0005), in a MATERIALIZED CTE so the tsquery
+is built once per statement, not once per row that `ts_rank` or the match reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    Double,
+    Integer,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+
+from services.catalog.models import Challenge, Entry, InnovationBlock, TitleWord
+from services.catalog.service.filters import conditions
+from shared.db import CompiledQuery
+
+CANDIDATES = 200
+# A typo is corrected to at most this many title words at least this similar (pg_trgm).
+CORRECTIONS = 3
+SIMILAR_ENOUGH = 0.5
+NEAREST = 10
+# A prefix is narrowed to common completions estimated to match this many entries together:
+# enough to fill the candidate set after the usual filters (published, a kind, a tag).
+COMPLETED_MATCHES = 10 * CANDIDATES
+# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
+# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
+FULL_TEXT_RANK_BASE = 1.0
+
+
+def _tsquery() -> CTE:
+    groups = bindparam("groups", type_=ARRAY(Text))
+    return (
+        select(func.catalog.search_query(groups).label("query"))
+        .cte("query")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+@cache
+def candidates(filters: tuple[str, ...], recency: str, *, typo: bool) -> CompiledQuery:
+    """At most `CANDIDATES` matching entries with their rank, sort key and tags."""
+    query = _tsquery()
+    rank = cast(func.ts_rank(Entry.rank_vector, query.c.query), Double)
+    # A typo match ranks in [0, 0.5): below every full-text match.
+    ranked = rank / (literal(1.0, Double) + rank) if typo else FULL_TEXT_RANK_BASE + rank
+    statement = (
+        select(
+            Entry.id,
+            cast(ranked, Double).label("rank"),
+            getattr(Entry, recency).label("recency"),
+            Entry.kind,
+            Entry.innovation_blocks,
+            Entry.challenges,
+        )
+        .join_from(Entry, query, true())
+        .where(*conditions(filters), Entry.search_vector.op("@@")(query.c.query))
+        .limit(CANDIDATES)
+    )
+    return CompiledQuery(statement)
+
+
+@cache
+def page(columns: Sequence[Any]) -> CompiledQuery:
+    """The entries of `ids`, each with the language that matched and a snippet."""
+    query = _tsquery()
+    match = (
+        func.catalog.search_match(
+            Entry.title,
+            Entry.summary,
+            Entry.body,
+            Entry.language_lexemes,
+            query.c.query,
+            bindparam("languages", type_=ARRAY(String)),
+            bindparam("typo_words", type_=ARRAY(String)),
+            bindparam("options", type_=String),
+        )
+        .table_valued("language", "headline")
+        .lateral("match")
+    )
+    statement = (
+        select(*columns, match.c.language.label("matched_language"), match.c.headline)
+        .join_from(Entry, query, true())
+        .join(match, true())
+        .where(Entry.id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))))
+    )
+    return CompiledQuery(statement)
+
+
+def _corrections() -> CompiledQuery:
+    word = bindparam("word", type_=Text)
+    # The GiST trigram index yields the nearest words first; a few more than needed so
+    # ties are broken by the word itself, as below.
+    nearest = (
+        select(TitleWord.word, func.similarity(TitleWord.word, word).label("similarity"))
+        .order_by(TitleWord.word.op("<->")(word))
+        .limit(NEAREST)
+        .subquery("nearest")
+    )
+    return CompiledQuery(
+        select(nearest.c.word)
+        .where(nearest.c.similarity >= SIMILAR_ENOUGH)
+        .order_by(nearest.c.similarity.desc(), nearest.c.word)
+        .limit(CORRECTIONS)
+    )
+
+
+CORRECTED = _corrections()
+COMPLETED = CompiledQuery(
+    select(
+        func.catalog.common_completions(
+            bindparam("prefix", type_=Text), literal(COMPLETED_MATCHES, Integer)
+        )
+    )
+)
+
+
+def _facet_codes() -> CompiledQuery:
+    terms = union_all(
+        select(literal("block").label("facet"), InnovationBlock.code, InnovationBlock.position),
+        select(literal("challenge"), Challenge.code, Challenge.position),
+    ).subquery()
+    return CompiledQuery(
+        select(terms.c.facet, terms.c.code).order_by(terms.c.facet, terms.c.position)
+    )
+
+
+FACET_CODES = _facet_codes()
