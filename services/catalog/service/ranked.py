@@ -35,6 +35,9 @@ from shared.problems import BadRequest
 from shared.settings import Settings
 
 CANDIDATES = statements.CANDIDATES
+# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
+# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
+FULL_TEXT_RANK_BASE = 1.0
 # A level that finds fewer entries than this widens to the next (prefix, then typos).
 ENOUGH_MATCHES = 20
 INVALID_CURSOR = "The cursor is not valid for this search; start again without one."
@@ -68,11 +71,15 @@ class Candidates:
 async def _fetch(
     connection: AsyncConnection, search: Search, where: Where, *, typo: bool = False
 ) -> tuple[list[Candidate], bool]:
-    statement = statements.candidates(tuple(where.filters), where.recency, typo=typo)
+    statement = statements.candidates(tuple(where.filters), where.recency)
     rows = await fetch_compiled(
         connection, statement, groups=search.groups(typo=typo), **where.filters
     )
-    found = [Candidate(*row) for row in rows]
+    found = [
+        # A typo match ranks in [0, 0.5): below every full-text match.
+        Candidate(identifier, rank / (1.0 + rank) if typo else FULL_TEXT_RANK_BASE + rank, *rest)
+        for identifier, rank, *rest in rows
+    ]
     return found, len(found) < CANDIDATES
 
 

@@ -40,9 +40,6 @@ NEAREST = 10
 # A prefix is narrowed to common completions estimated to match this many entries together:
 # enough to fill the candidate set after the usual filters (published, a kind, a tag).
 COMPLETED_MATCHES = 10 * CANDIDATES
-# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
-# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
-FULL_TEXT_RANK_BASE = 1.0
 
 
 def _tsquery() -> CTE:
@@ -55,16 +52,13 @@ def _tsquery() -> CTE:
 
 
 @cache
-def candidates(filters: tuple[str, ...], recency: str, *, typo: bool) -> CompiledQuery:
-    """At most `CANDIDATES` matching entries with their rank, sort key and tags."""
+def candidates(filters: tuple[str, ...], recency: str) -> CompiledQuery:
+    """At most `CANDIDATES` matching entries with their ts_rank, sort key and tags."""
     query = _tsquery()
-    rank = cast(func.ts_rank(Entry.rank_vector, query.c.query), Double)
-    # A typo match ranks in [0, 0.5): below every full-text match.
-    ranked = rank / (literal(1.0, Double) + rank) if typo else FULL_TEXT_RANK_BASE + rank
     statement = (
         select(
             Entry.id,
-            cast(ranked, Double).label("rank"),
+            cast(func.ts_rank(Entry.rank_vector, query.c.query), Double).label("rank"),
             getattr(Entry, recency).label("recency"),
             Entry.kind,
             Entry.innovation_blocks,
