@@ -144,7 +144,7 @@ COLUMNS = [
     "created_at",
     "updated_at",
 ]
-SEARCH_INDEXES = ("ix_entries_search_vector", "ix_entries_search_title")
+SEARCH_INDEXES = ("ix_entries_search_vector", "ix_entries_search_title", "ix_entries_search_sample")
 
 
 async def load(url: str, count: int, maker: TextMaker, rng: random.Random) -> None:

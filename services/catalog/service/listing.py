@@ -1,7 +1,8 @@
 """Lists of entries: filters, keyset pages by recency, searches and facets.
 
 A search ranks a bounded set of candidates (see `ranked`): at most `ranked.CANDIDATES`
-matching entries, taken from the GIN index in the order the table stores them, never
+matching entries, taken from the GIN index in the order the table stores them (from a fixed
+sample of the entries when that alone holds enough, see `statements.candidates`), never
 every match of a common word. Facets count those same candidates.
 """
 

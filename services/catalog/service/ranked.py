@@ -6,11 +6,6 @@ what decides whether the level finds enough, so no separate count runs: a count 
 `LIMIT 20` let the planner choose a sequential scan that detoasted `search_vector` row by
 row for a rare prefix. The candidates are sorted and paged here, facets are counted from
 them, and only the returned page's rows (with language and snippet) are read afterwards.
-
-A prefix is first narrowed to its most common completions (`catalog.common_completions`,
-from the planner's statistics): when they alone fill the candidate set, every candidate
-still matches the prefix and the set was going to be incomplete anyway; otherwise the
-prefix itself is searched, so a word found only in a body or a rare word is never lost.
 """
 
 from __future__ import annotations
@@ -63,7 +58,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Candidates:
-    search: Search  # at the level that was used, with its corrections and completions
+    search: Search  # at the level that was used, with its corrections
     found: list[Candidate]
     complete: bool  # False when a query stopped at CANDIDATES
 
@@ -83,21 +78,6 @@ async def _fetch(
     return found, len(found) < CANDIDATES
 
 
-async def _prefix(
-    connection: AsyncConnection, search: Search, where: Where
-) -> tuple[Search, list[Candidate], bool]:
-    """The prefix level: its common completions when they fill the set, else the prefix."""
-    assert search.prefix is not None
-    rows = await fetch_compiled(connection, statements.COMPLETED, prefix=search.prefix)
-    completions = tuple(rows[0][0])
-    if completions:
-        completed = search.completed(completions)
-        found, complete = await _fetch(connection, completed, where)
-        if not complete:
-            return completed, found, complete
-    return search, *await _fetch(connection, search, where)
-
-
 async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
     corrections: dict[str, tuple[str, ...]] = {}
     for word in search.typo_words:
@@ -112,8 +92,6 @@ async def candidates(
     """At the narrowest level that finds enough, or at `level` (a cursor's) when given."""
 
     async def at(level: Level) -> tuple[Search, list[Candidate], bool]:
-        if level is Level.PREFIX:
-            return await _prefix(connection, search.at(level), where)
         return search.at(level), *await _fetch(connection, search.at(level), where)
 
     prefix: tuple[list[Candidate], bool] | None = None

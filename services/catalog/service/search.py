@@ -49,8 +49,6 @@ class Search:
     level: Level = Level.PREFIX
     # Per longer (folded) word, the title words similar to it: used at the TYPO level.
     corrections: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Lexemes the last word, as a prefix, is narrowed to (see `ranked`); empty: the prefix.
-    completions: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, q: str | None) -> Search | None:
@@ -62,10 +60,7 @@ class Search:
         return Search(self.words, level, self.corrections)
 
     def corrected(self, corrections: dict[str, tuple[str, ...]]) -> Search:
-        return Search(self.words, self.level, corrections, self.completions)
-
-    def completed(self, completions: tuple[str, ...]) -> Search:
-        return Search(self.words, self.level, self.corrections, completions)
+        return Search(self.words, self.level, corrections)
 
     @property
     def levels(self) -> tuple[Level, ...]:
@@ -79,10 +74,7 @@ class Search:
         return self.words[-1] if self.level < Level.EXACT else None
 
     def _terms(self, index: int, word: str, *, typo: bool) -> list[str]:
-        if index == len(self.words) - 1 and self.prefix is not None:
-            terms = [f"={lexeme}" for lexeme in self.completions] or [f"{word}:*"]
-        else:
-            terms = [word]
+        terms = [f"{word}:*" if index == len(self.words) - 1 and self.prefix else word]
         if typo and len(word) >= TYPO_MIN_LENGTH:
             terms += self.corrections.get(_fold(word), ())
         return terms

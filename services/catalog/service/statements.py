@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import (
     CTE,
+    ColumnElement,
     Double,
-    Integer,
+    Select,
     String,
     Text,
     any_,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     select,
     true,
     union_all,
@@ -37,9 +39,6 @@ CANDIDATES = 200
 CORRECTIONS = 3
 SIMILAR_ENOUGH = 0.5
 NEAREST = 10
-# A prefix is narrowed to common completions estimated to match this many entries together:
-# enough to fill the candidate set after the usual filters (published, a kind, a tag).
-COMPLETED_MATCHES = 10 * CANDIDATES
 
 
 def _tsquery() -> CTE:
@@ -51,22 +50,42 @@ def _tsquery() -> CTE:
     )
 
 
+# Entries whose id hashes into the first of SAMPLE buckets; a partial GIN index covers
+# exactly them (migration 0005). Written with literals so the planner can prove it.
+SAMPLE = 8
+IN_SAMPLE = (func.uuid_hash(Entry.id) % literal_column(str(SAMPLE))) == literal_column("0")
+
+
 @cache
 def candidates(filters: tuple[str, ...], recency: str) -> CompiledQuery:
-    """At most `CANDIDATES` matching entries with their ts_rank, sort key and tags."""
+    """At most `CANDIDATES` matching entries with their ts_rank, sort key and tags.
+
+    Taken from the sample when it alone holds `CANDIDATES` matches: a word in 40 % of the
+    entries then costs its sampled posting list (~5 000 entries) instead of all of it
+    (~40 000, 5-7 ms). Otherwise from the whole table, as the first `CANDIDATES` found.
+    """
     query = _tsquery()
-    statement = (
-        select(
-            Entry.id,
-            cast(func.ts_rank(Entry.rank_vector, query.c.query), Double).label("rank"),
-            getattr(Entry, recency).label("recency"),
-            Entry.kind,
-            Entry.innovation_blocks,
-            Entry.challenges,
+
+    def matching(*only: ColumnElement[bool]) -> Select[Any]:
+        return (
+            select(
+                Entry.id,
+                cast(func.ts_rank(Entry.rank_vector, query.c.query), Double).label("rank"),
+                getattr(Entry, recency).label("recency"),
+                Entry.kind,
+                Entry.innovation_blocks,
+                Entry.challenges,
+            )
+            .join_from(Entry, query, true())
+            .where(*only, *conditions(filters), Entry.search_vector.op("@@")(query.c.query))
+            .limit(CANDIDATES)
         )
-        .join_from(Entry, query, true())
-        .where(*conditions(filters), Entry.search_vector.op("@@")(query.c.query))
-        .limit(CANDIDATES)
+
+    sampled = matching(IN_SAMPLE).cte("sampled").prefix_with("MATERIALIZED")
+    in_sample = select(func.count()).select_from(sampled).scalar_subquery()
+    statement = union_all(
+        select(sampled).where(in_sample == CANDIDATES),
+        matching(in_sample < CANDIDATES),
     )
     return CompiledQuery(statement)
 
@@ -117,13 +136,6 @@ def _corrections() -> CompiledQuery:
 
 
 CORRECTED = _corrections()
-COMPLETED = CompiledQuery(
-    select(
-        func.catalog.common_completions(
-            bindparam("prefix", type_=Text), literal(COMPLETED_MATCHES, Integer)
-        )
-    )
-)
 
 
 def _facet_codes() -> CompiledQuery:
