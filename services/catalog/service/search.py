@@ -68,13 +68,11 @@ class Search:
         widest = (Level.TYPO,) if self.typo_words else ()
         return (Level.EXACT, Level.PREFIX, *widest)
 
-    @property
-    def prefix(self) -> str | None:
-        """The last word, when this level matches it as a prefix."""
-        return self.words[-1] if self.level < Level.EXACT else None
+    def _is_prefix(self, index: int) -> bool:
+        return self.level < Level.EXACT and index == len(self.words) - 1
 
     def _terms(self, index: int, word: str, *, typo: bool) -> list[str]:
-        terms = [f"{word}:*" if index == len(self.words) - 1 and self.prefix else word]
+        terms = [f"{word}:*" if self._is_prefix(index) else word]
         if typo and len(word) >= TYPO_MIN_LENGTH:
             terms += self.corrections.get(_fold(word), ())
         return terms
