@@ -2,12 +2,17 @@
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python -m bench.catalog_search [--entries 100000] [--queries 300]
+        [--database NAME]
 
 Creates its own database (dropped at the end), migrates it, loads generated entries of
 realistic lengths (titles of ~8 words, summaries of ~30, bodies of 80-300; one to five
 languages each; Zipf-distributed vocabularies with each language's diacritics), then
 sends the same number of sequential requests per scenario to the catalog app in this
 process and prints p50/p95/p99 and each scenario's ratio to the primary-key GET.
+
+`--database NAME` keeps the loaded database for iterating: the first run creates, loads and
+keeps it; later runs migrate it to the latest revision and measure it without loading again
+(the same generator seed, so the same scenarios). Drop it by hand when done.
 """
 
 from __future__ import annotations
@@ -139,10 +144,10 @@ COLUMNS = [
     "created_at",
     "updated_at",
 ]
-SEARCH_INDEXES = ("ix_entries_search_vector", "ix_entries_search_title")
+SEARCH_INDEXES = ("ix_entries_search_vector", "ix_entries_search_title", "ix_entries_search_sample")
 
 
-async def load(url: str, count: int, maker: TextMaker, rng: random.Random) -> list[uuid.UUID]:
+async def load(url: str, count: int, maker: TextMaker, rng: random.Random) -> None:
     connection = await asyncpg.connect(libpq_url(url))
     try:
         # Build the search indexes once after loading (the same definitions) instead of
@@ -167,13 +172,20 @@ async def load(url: str, count: int, maker: TextMaker, rng: random.Random) -> li
         for definition in definitions:
             await connection.execute(definition)
         await connection.execute("VACUUM ANALYZE catalog.entries")
-        ids: list[uuid.UUID] = [
+    finally:
+        await connection.close()
+
+
+async def loaded_ids(url: str) -> list[uuid.UUID]:
+    """Published entries for the primary-key GET."""
+    connection = await asyncpg.connect(libpq_url(url))
+    try:
+        return [
             row["id"]
             for row in await connection.fetch(
                 "SELECT id FROM catalog.entries WHERE status = 'published' LIMIT 5000"
             )
         ]
-        return ids
     finally:
         await connection.close()
 
@@ -279,32 +291,43 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--database", help="keep the loaded database under this name and reuse it next time"
+    )
     arguments = parser.parse_args()
     embedded = None
     server = os.environ.get("DATABASE_URL")
     if not server:
         embedded = EmbeddedPostgres()
         server = embedded.start()
-    name = f"magnet_bench_{uuid.uuid4().hex[:8]}"
+    name = arguments.database or f"magnet_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(libpq_url(server))
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    exists = await admin.fetchval("SELECT true FROM pg_database WHERE datname = $1", name)
+    if not exists:
+        await admin.execute(f'CREATE DATABASE "{name}"')
     url = with_database(server, name)
     try:
         await asyncio.to_thread(migrate_all, url)
-        engine = create_async_engine(sqlalchemy_url(url))
-        async with engine.begin() as connection:
-            await seed_catalog(connection)
-        await engine.dispose()
         rng = random.Random(42)
         maker = TextMaker(rng)
-        started = time.perf_counter()
-        ids = await load(url, arguments.entries, maker, rng)
-        seconds = time.perf_counter() - started
-        print(f"loaded and indexed {arguments.entries} entries in {seconds:.0f} s")
+        if exists:
+            ids = await loaded_ids(url)
+            print(f"reusing the {len(ids)} published entries' database {name}")
+        else:
+            engine = create_async_engine(sqlalchemy_url(url))
+            async with engine.begin() as connection:
+                await seed_catalog(connection)
+            await engine.dispose()
+            started = time.perf_counter()
+            await load(url, arguments.entries, maker, rng)
+            ids = await loaded_ids(url)
+            seconds = time.perf_counter() - started
+            print(f"loaded and indexed {arguments.entries} entries in {seconds:.0f} s")
         figures = await measure(url, maker, ids, arguments.queries)
         write_results(arguments.entries, arguments.queries, figures)
     finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if arguments.database is None:
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
         if embedded is not None:
             embedded.stop()

@@ -9,7 +9,8 @@ The hottest lookups (a resource by its key) use `CompiledQuery`: a Core select c
 once to SQL and run on the driver connection of a pooled connection, which skips
 SQLAlchemy's per-execution work (statement building, cache keys, result processing): about
 half of a lookup's CPU. It shares the engine's pool (and its JSON codecs), so a process never
-holds more connections than `db_pool_size + db_pool_overflow`.
+holds more connections than `db_pool_size + db_pool_overflow`. `fetch_compiled` runs one on
+a connection a request already holds.
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ _ASYNCPG_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
 class CompiledQuery:
-    """A Core statement compiled once, at import, to the SQL asyncpg runs."""
+    """A Core statement compiled once, at import, to the SQL asyncpg runs.
+
+    Parameters are the statement's `bindparam`s, given by name; literals in the statement
+    keep their values.
+    """
 
     def __init__(self, statement: ClauseElement) -> None:
         compiled = statement.compile(
@@ -78,9 +83,28 @@ class CompiledQuery:
         assert isinstance(compiled, SQLCompiler)
         self.sql = str(compiled)
         self.parameters: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self.literals: dict[str, Any] = {
+            name: bind.effective_value
+            for name, bind in ((name, compiled.binds[name]) for name in self.parameters)
+            if not bind.required
+        }
 
     def arguments(self, values: dict[str, Any]) -> list[Any]:
-        return [values[name] for name in self.parameters]
+        return [values[name] if name in values else self.literals[name] for name in self.parameters]
+
+
+async def fetch_compiled(
+    connection: AsyncConnection, query: CompiledQuery, **values: Any
+) -> list[asyncpg.Record]:
+    """Run `query` on the driver connection under `connection` (a request's, in autocommit)."""
+    pooled = await connection.get_raw_connection()
+    driver: asyncpg.Connection = pooled.driver_connection
+    try:
+        rows: list[asyncpg.Record] = await driver.fetch(query.sql, *query.arguments(values))
+    except LOST_CONNECTION:
+        await connection.invalidate()
+        raise
+    return rows
 
 
 class Database:

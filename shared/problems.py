@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -227,13 +228,17 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
 _UNSTORABLE_TEXT = {"22021", "22P05"}
 
 
+# Raised through SQLAlchemy, or by the driver itself for a statement run on it directly.
+_DATABASE_ERRORS = (DBAPIError, asyncpg.PostgresError)
+
+
 def _sqlstate(exc: Exception) -> str | None:
-    original = getattr(exc, "orig", None)
+    original = getattr(exc, "orig", exc)
     return getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
 
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, DBAPIError) and _sqlstate(exc) in _UNSTORABLE_TEXT:
+    if isinstance(exc, _DATABASE_ERRORS) and _sqlstate(exc) in _UNSTORABLE_TEXT:
         return problem_response(
             422,
             title="Your request is not valid.",
@@ -246,7 +251,7 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
         or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
         or _database_went_away(exc)
     )
-    if isinstance(exc, DBAPIError) and not lost_connection:
+    if isinstance(exc, _DATABASE_ERRORS) and not lost_connection:
         return await _on_unexpected(request, exc)
     log.warning("database unavailable", error_type=type(exc).__name__)
     return problem_response(
@@ -331,7 +336,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(DBAPIError, _on_database_error)
+    for database_error in _DATABASE_ERRORS:
+        app.add_exception_handler(database_error, _on_database_error)
     app.add_exception_handler(PoolTimeoutError, _on_database_error)
     app.add_exception_handler(ConnectionError, _on_database_error)
     for lost in LOST_CONNECTION:

@@ -58,6 +58,8 @@ class Entry(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     search_vector: Mapped[Any] = mapped_column(TSVECTOR)
     rank_vector: Mapped[Any] = mapped_column(TSVECTOR)
+    # Each language's lexemes prefixed with its code (`sl stanovanja`): which language matched.
+    language_lexemes: Mapped[Any] = mapped_column(TSVECTOR)
     search_title: Mapped[str] = mapped_column(Text)
 
 

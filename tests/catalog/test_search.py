@@ -342,3 +342,40 @@ class TestSearchPages:
         )
         assert response.status_code == 400, response.text
         assert response.json()["status"] == 400
+
+
+class TestSearchFilters:
+    async def test_tags_kind_and_language_narrow_a_search(
+        self, catalog: httpx.AsyncClient, make_entry: EntryFactory
+    ) -> None:
+        city, word = unique("c"), unique("w")
+        tagged = await make_entry(
+            "published",
+            kind="tool",
+            cities=[city],
+            title={"en": f"The {word}", "it": f"Il {word}"},
+            innovation_blocks=["governance", "creativity"],
+            challenges=["housing"],
+        )
+        await make_entry(
+            "published",
+            kind="tool",
+            cities=[city],
+            title={"en": f"The {word}"},
+            innovation_blocks=["governance"],
+            challenges=["housing"],
+        )
+        await make_entry("published", kind="story", cities=[city], title={"it": f"Il {word}"})
+
+        found = await search(
+            catalog,
+            word,
+            city,
+            kind="tool",
+            block=["governance", "creativity"],
+            challenge="housing",
+            lang="it",
+        )
+
+        assert [item["id"] for item in found["items"]] == [tagged["id"]]
+        assert found["items"][0]["matched_language"] == "it"

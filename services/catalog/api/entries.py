@@ -55,7 +55,8 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
         "`lang` keeps entries that have a title in that language and prefers it for matches. "
         "Words match whole first; the last word as a prefix, then typos in longer words, only "
         "when fewer than 20 entries match. A search ranks, and `facets` counts, at most the "
-        "first 200 matching entries (`facets.complete` is false when there were more). "
+        "first 200 matching entries (`facets.complete` is false when there were more), taken "
+        "from a fixed eighth of the catalog when that alone holds 200. "
         "A snippet is cut from the title and summary when they match, else from the body too."
     ),
     responses=problem_responses(400, 422),

@@ -1,7 +1,8 @@
 """Lists of entries: filters, keyset pages by recency, searches and facets.
 
 A search ranks a bounded set of candidates (see `ranked`): at most `ranked.CANDIDATES`
-matching entries, taken from the GIN index in the order the table stores them, never
+matching entries, taken from the GIN index in the order the table stores them (from a fixed
+sample of the entries when that alone holds enough, see `statements.candidates`), never
 every match of a common word. Facets count those same candidates.
 """
 
@@ -12,15 +13,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog import schemas
-from services.catalog.models import Challenge, Entry, InnovationBlock
-from services.catalog.service import ranked
+from services.catalog.models import Entry
+from services.catalog.service import filters, ranked, statements
 from services.catalog.service.entries import sees_unpublished
 from services.catalog.service.search import Search
 from shared.auth import Principal
+from shared.db import fetch_compiled
 from shared.pagination import AnySelect, paginate
 from shared.settings import Settings
 
@@ -61,36 +63,28 @@ LIST_COLUMNS = (
 )
 
 
-def _conditions(wanted: EntryFilter, principal: Principal | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if not sees_unpublished(principal):
-        # Unpublished entries do not exist for the public: asking for them finds nothing.
-        conditions.append(Entry.status == Status.PUBLISHED)
-    if wanted.statuses:
-        conditions.append(Entry.status.in_(wanted.statuses))
-    if wanted.kinds:
-        conditions.append(Entry.kind.in_(wanted.kinds))
-    # Tags narrow: an entry must carry every block, challenge and city asked for.
-    if wanted.blocks:
-        conditions.append(Entry.innovation_blocks.contains(wanted.blocks))
-    if wanted.challenges:
-        conditions.append(Entry.challenges.contains(wanted.challenges))
-    if wanted.cities:
-        conditions.append(Entry.cities.contains(wanted.cities))
-    if wanted.lang:
-        conditions.append(Entry.title.has_key(wanted.lang))
-    return conditions
+def _filters(wanted: EntryFilter, principal: Principal | None) -> dict[str, Any]:
+    """The filters that apply (see `filters.CONDITIONS`), by name, with their values."""
+    chosen: dict[str, Any] = {} if sees_unpublished(principal) else {"published": None}
+    given = {
+        "statuses": [status.value for status in wanted.statuses],
+        "kinds": [kind.value for kind in wanted.kinds],
+        "blocks": wanted.blocks,
+        "challenges": wanted.challenges,
+        "cities": wanted.cities,
+        "lang": wanted.lang,
+    }
+    return chosen | {name: value for name, value in given.items() if value}
 
 
 def _published_only(wanted: EntryFilter, principal: Principal | None) -> bool:
     return not sees_unpublished(principal) or wanted.statuses == [Status.PUBLISHED]
 
 
-def _recency_key(wanted: EntryFilter, principal: Principal | None) -> ColumnElement[Any]:
+def _recency_key(wanted: EntryFilter, principal: Principal | None) -> str:
     # Keys that never change for the rows listed, so pages never repeat or skip: published
     # entries stay published (archiving hides them), and created_at never changes.
-    column = Entry.published_at if _published_only(wanted, principal) else Entry.created_at
-    return column.expression
+    return "published_at" if _published_only(wanted, principal) else "created_at"
 
 
 async def list_entries(
@@ -104,15 +98,16 @@ async def list_entries(
     facets: bool,
 ) -> schemas.EntryPage:
     search = Search.parse(wanted.q)
-    conditions = _conditions(wanted, principal)
-    recency = _recency_key(wanted, principal)
+    where = ranked.Where(_filters(wanted, principal), _recency_key(wanted, principal))
     if search is not None:
         return await _search_entries(
-            connection, settings, search, wanted, conditions, recency, limit, cursor, facets
+            connection, settings, search, wanted, where, limit, cursor, facets
         )
+    conditions = filters.conditions(tuple(where.filters))
+    recency = getattr(Entry, where.recency).expression
     page = await paginate(
         connection,
-        select(*LIST_COLUMNS).where(*conditions),
+        select(*LIST_COLUMNS).where(*conditions).params(where.filters),
         key=[recency, Entry.id.expression],
         limit=limit,
         cursor=cursor,
@@ -120,7 +115,11 @@ async def list_entries(
         item=lambda row: schemas.EntryListItem.model_validate(row._mapping),
         descending=True,
     )
-    counted = select(Entry.kind, Entry.innovation_blocks, Entry.challenges).where(*conditions)
+    counted = (
+        select(Entry.kind, Entry.innovation_blocks, Entry.challenges)
+        .where(*conditions)
+        .params(where.filters)
+    )
     return schemas.EntryPage(
         items=page.items,
         next_cursor=page.next_cursor,
@@ -133,14 +132,13 @@ async def _search_entries(
     settings: Settings,
     search: Search,
     wanted: EntryFilter,
-    conditions: list[ColumnElement[bool]],
-    recency: ColumnElement[Any],
+    where: ranked.Where,
     limit: int,
     cursor: str | None,
     facets: bool,
 ) -> schemas.EntryPage:
     level = ranked.cursor_level(settings, search, cursor)
-    found = await ranked.candidates(connection, search, conditions, recency, level)
+    found = await ranked.candidates(connection, search, where, level)
     ids, next_cursor = ranked.page_of(
         settings, found, by_recency=wanted.sort is Sort.RECENT, limit=limit, cursor=cursor
     )
@@ -148,25 +146,19 @@ async def _search_entries(
     counted = None
     if facets:
         counts = ranked.facet_counts(found)
-        counted = _facets_from(await _facet_codes(connection), counts, complete=found.complete)
+        codes = await _facet_codes(connection)
+        counted = _facets_from(codes, counts, complete=found.complete)
     return schemas.EntryPage(items=items, next_cursor=next_cursor, facets=counted)
 
 
 async def _facet_codes(connection: AsyncConnection) -> dict[str, list[str]]:
     """Every kind, block and challenge code, in taxonomy order: each facet lists them all."""
-    terms = union_all(
-        select(literal("block").label("facet"), InnovationBlock.code, InnovationBlock.position),
-        select(literal("challenge"), Challenge.code, Challenge.position),
-    ).subquery()
     codes: dict[str, list[str]] = {
         "kind": [kind.value for kind in schemas.EntryKind],
         "block": [],
         "challenge": [],
     }
-    rows = await connection.execute(
-        select(terms.c.facet, terms.c.code).order_by(terms.c.facet, terms.c.position)
-    )
-    for facet, code in rows:
+    for facet, code in await fetch_compiled(connection, statements.FACET_CODES):
         codes[facet].append(code)
     return codes
 

@@ -18,26 +18,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog import schemas
-from services.catalog.models import Entry, TitleWord
-from services.catalog.service.search import Level, Search
+from services.catalog.service import statements
+from services.catalog.service.search import HEADLINE_OPTIONS, Level, Search, language_order
 from services.catalog.text import marked_snippet
-from shared.i18n import LANGUAGES
+from shared.db import fetch_compiled
 from shared.pagination import decode_cursor, encode_cursor
 from shared.problems import BadRequest
 from shared.settings import Settings
 
-CANDIDATES = 200
+CANDIDATES = statements.CANDIDATES
+# Full-text matches rank 1 + ts_rank over title (A) and summary (B): a title hit ~1.6, a
+# summary hit ~1.24, a body-only hit 1. A typo-only match ranks below 1, under all of them.
+FULL_TEXT_RANK_BASE = 1.0
 # A level that finds fewer entries than this widens to the next (prefix, then typos).
 ENOUGH_MATCHES = 20
-# A typo is corrected to at most this many title words at least this similar (pg_trgm).
-CORRECTIONS = 3
-SIMILAR_ENOUGH = 0.5
-NEAREST = 10
 INVALID_CURSOR = "The cursor is not valid for this search; start again without one."
+
+
+@dataclass(frozen=True)
+class Where:
+    """A search's filters (name → value, see `filters`) and its recency column."""
+
+    filters: dict[str, Any]
+    recency: str
 
 
 @dataclass(frozen=True)
@@ -58,90 +64,54 @@ class Candidates:
 
 
 async def _fetch(
-    connection: AsyncConnection,
-    search: Search,
-    conditions: list[ColumnElement[bool]],
-    recency: ColumnElement[datetime],
-    *,
-    typo: bool = False,
+    connection: AsyncConnection, search: Search, where: Where, *, typo: bool = False
 ) -> tuple[list[Candidate], bool]:
-    query = select((search.corrected_tsquery if typo else search.tsquery).label("query")).subquery(
-        "query"
+    statement = statements.candidates(tuple(where.filters), where.recency)
+    rows = await fetch_compiled(
+        connection, statement, groups=search.groups(typo=typo), **where.filters
     )
-    search = search.using(query.c.query)
-    match, rank = (
-        (search.typo_match, search.typo_rank)
-        if typo
-        else (search.full_text_match, search.full_text_rank)
-    )
-    statement = (
-        select(
-            Entry.id,
-            rank.label("rank"),
-            recency.label("recency"),
-            Entry.kind,
-            Entry.innovation_blocks,
-            Entry.challenges,
-        )
-        .join_from(Entry, query, true())
-        .where(*conditions, match)
-        .limit(CANDIDATES)
-    )
-    found = [Candidate(*row) for row in await connection.execute(statement)]
+    found = [
+        # A typo match ranks in [0, 0.5): below every full-text match.
+        Candidate(identifier, rank / (1.0 + rank) if typo else FULL_TEXT_RANK_BASE + rank, *rest)
+        for identifier, rank, *rest in rows
+    ]
     return found, len(found) < CANDIDATES
 
 
 async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
     corrections: dict[str, tuple[str, ...]] = {}
     for word in search.typo_words:
-        # The GiST trigram index yields the nearest words first; a few more than needed so
-        # ties are broken by the word itself, as below.
-        nearest = (
-            select(TitleWord.word, func.similarity(TitleWord.word, word).label("similarity"))
-            .order_by(TitleWord.word.op("<->")(word))
-            .limit(NEAREST)
-            .subquery("nearest")
-        )
-        similar = (
-            select(nearest.c.word)
-            .where(nearest.c.similarity >= SIMILAR_ENOUGH)
-            .order_by(nearest.c.similarity.desc(), nearest.c.word)
-            .limit(CORRECTIONS)
-        )
-        corrections[word] = tuple((await connection.execute(similar)).scalars())
+        rows = await fetch_compiled(connection, statements.CORRECTED, word=word)
+        corrections[word] = tuple(row[0] for row in rows)
     return corrections
 
 
 async def candidates(
-    connection: AsyncConnection,
-    search: Search,
-    conditions: list[ColumnElement[bool]],
-    recency: ColumnElement[datetime],
-    level: Level | None,
+    connection: AsyncConnection, search: Search, where: Where, level: Level | None
 ) -> Candidates:
     """At the narrowest level that finds enough, or at `level` (a cursor's) when given."""
 
-    async def full_text(at: Level) -> tuple[list[Candidate], bool]:
-        return await _fetch(connection, search.at(at), conditions, recency)
+    async def at(level: Level) -> tuple[Search, list[Candidate], bool]:
+        return search.at(level), *await _fetch(connection, search.at(level), where)
 
     prefix: tuple[list[Candidate], bool] | None = None
     if level is None:
         *narrower, widest = search.levels
-        for at in narrower:
-            found, complete = await full_text(at)
+        for narrow in narrower:
+            used, found, complete = await at(narrow)
             if len(found) >= ENOUGH_MATCHES:
-                return Candidates(search.at(at), found, complete)
-            prefix = (found, complete) if at is Level.PREFIX else None
+                return Candidates(used, found, complete)
+            prefix = (found, complete) if narrow is Level.PREFIX else None
         level = widest
     if level is not Level.TYPO:
-        return Candidates(search.at(level), *await full_text(level))
+        return Candidates(*await at(level))
     # Typos widen the prefix level: its matches keep their (higher) full-text rank.
-    found, complete = prefix or await full_text(Level.PREFIX)
+    found, complete = prefix or (await at(Level.PREFIX))[1:]
     typo = search.at(Level.TYPO)
     typo = typo.corrected(await _corrections(connection, typo))
     if not any(typo.corrections.values()):
         return Candidates(typo, found, complete)
-    corrected, typo_complete = await _fetch(connection, typo, conditions, recency, typo=True)
+    corrected, typo_complete = await _fetch(connection, typo, where, typo=True)
     best = {candidate.id: candidate for candidate in corrected}
     for candidate in found:
         if candidate.id not in best or candidate.rank > best[candidate.id].rank:
@@ -229,59 +199,18 @@ async def page_items(
     """The page's entries in `ids` order, with the language that matched and a snippet."""
     if not ids:
         return []
-    query = select(search.corrected_tsquery.label("query")).subquery("query")
-    # MATERIALIZED: the language is decided once per row, not once per CASE branch below.
-    matched = (
-        select(
-            *columns,
-            Entry.body,
-            query.c.query,
-            search.using(query.c.query).matched_language(preferred).label("matched_language"),
-        )
-        .join_from(Entry, query, true())
-        .where(Entry.id.in_(ids))
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
-    )
-
-    def text_in(language: str) -> ColumnElement[str]:
-        return func.concat_ws(
-            "\n",
-            matched.c.title[language].astext,
-            matched.c.summary[language].astext,
-            matched.c.body[language].astext,
-        )
-
-    def head_in(language: str) -> ColumnElement[str]:
-        return func.concat_ws(
-            "\n", matched.c.title[language].astext, matched.c.summary[language].astext
-        )
-
-    search = search.using(matched.c.query)
-    # The snippet comes from the title and summary when they match, else from the body too.
-    headline = case(
-        *(
-            (
-                matched.c.matched_language == language,
-                case(
-                    (
-                        search.matches_text(language, head_in(language)),
-                        search.headline(language, head_in(language)),
-                    ),
-                    else_=search.headline(language, text_in(language)),
-                ),
-            )
-            for language in LANGUAGES
-        ),
-        else_=None,
-    )
-    listed = [matched.c[column.key] for column in columns]
-    rows = await connection.execute(
-        select(*listed, matched.c.matched_language, headline.label("headline"))
+    rows = await fetch_compiled(
+        connection,
+        statements.page(tuple(columns)),
+        ids=ids,
+        groups=search.groups(typo=True),
+        languages=language_order(preferred),
+        typo_words=search.typo_words,
+        options=HEADLINE_OPTIONS,
     )
     items: dict[uuid.UUID, schemas.EntryListItem] = {}
     for row in rows:
-        item = schemas.EntryListItem.model_validate(row._mapping)
-        snippet = marked_snippet(row.headline) if row.headline else None
+        item = schemas.EntryListItem.model_validate(dict(row))
+        snippet = marked_snippet(row["headline"]) if row["headline"] else None
         items[item.id] = item.model_copy(update={"snippet": snippet})
     return [items[identifier] for identifier in ids if identifier in items]
