@@ -4,6 +4,10 @@ A cursor is the sort key of the last row a client saw, signed with HMAC so a cli
 forge positions (a tampered cursor → 400). Keyset pagination over an immutable key never
 repeats or skips a row that existed before the first page was read, however many rows are
 written while the client pages.
+
+A list route takes `paging: Paging` (the `limit` and `cursor` query parameters and the
+settings that sign cursors), passes it to its service, which hands it to `paginate`, and
+returns `paging.page(response, page)`, which adds the `Link` header of the next page.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar, Unpack
+from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -40,6 +45,51 @@ AnySelect = Select[Unpack[tuple[Any, ...]]]  # noqa: UP044 (3.11 has no `*` here
 class Page(BaseModel, Generic[ItemT]):
     items: list[ItemT]
     next_cursor: str | None = None
+
+
+class _HasNextCursor(Protocol):
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+PageT = TypeVar("PageT", bound=_HasNextCursor)
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """What a service needs to read one page: its size, where to start, the cursor key.
+
+    `cursor` is the client's raw (still signed) cursor; `paginate` and the services that
+    keep their own positions verify it with `settings`, so a tampered one is a 400 there.
+    """
+
+    limit: int
+    cursor: str | None
+    settings: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest(PageQuery):
+    """A `PageQuery` read from a request, which also knows how to finish the page."""
+
+    request: Request = field(repr=False, compare=False)
+
+    def page(self, response: Response, page: PageT) -> PageT:
+        """`page`, with the `Link` header of the next page added to `response`."""
+        link_next(self.request, response, page.next_cursor)
+        return page
+
+
+def _page_request(
+    request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> PageRequest:
+    return PageRequest(
+        limit=limit, cursor=cursor, settings=request.app.state.settings, request=request
+    )
+
+
+Paging = Annotated[PageRequest, Depends(_page_request)]
+"""The `limit` and `cursor` query parameters of a list route, with the cursor key."""
 
 
 def _b64(data: bytes) -> str:
@@ -103,13 +153,12 @@ async def paginate(
     statement: AnySelect,
     *,
     key: Sequence[QueryableAttribute[Any] | ColumnElement[Any]],
-    limit: int,
-    cursor: str | None,
-    settings: Settings,
+    paging: PageQuery,
     item: Callable[[Row[Any]], ItemT],
     descending: bool = False,
 ) -> Page[ItemT]:
     """One keyset page of `statement`, ordered by `key` (which must be unique and immutable)."""
+    limit, cursor, settings = paging.limit, paging.cursor, paging.settings
     columns = [k.expression if isinstance(k, QueryableAttribute) else k for k in key]
     if cursor is not None:
         statement = statement.where(_after(settings, cursor, columns, descending))

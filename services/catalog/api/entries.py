@@ -17,7 +17,7 @@ from shared.etag import IfMatch, conditional_get, etag_of
 from shared.i18n import LANGUAGES, Language
 from shared.idempotency import Idempotency
 from shared.merge_patch import MergePatch
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter()
@@ -62,10 +62,10 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
     responses=problem_responses(400, 422),
 )
 async def get_entries(
-    request: Request,
     response: Response,
     connection: ReadConnection,
     principal: OptionalPrincipal,
+    paging: Paging,
     q: Annotated[str | None, Query(max_length=200, description="Words to search for.")] = None,
     kind: Annotated[list[schemas.EntryKind], Query()] = [],  # noqa: B006 (FastAPI copies it)
     block: Codes = [],  # noqa: B006
@@ -75,8 +75,6 @@ async def get_entries(
     lang: Language | None = None,
     sort: Sort | None = None,
     facets: Annotated[bool, Query(description="Add counts per kind, block, challenge.")] = False,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> schemas.EntryPage:
     wanted = EntryFilter(
         q=q,
@@ -88,17 +86,8 @@ async def get_entries(
         lang=lang.value if lang else None,
         sort=sort,
     )
-    page = await list_entries(
-        connection,
-        request.app.state.settings,
-        wanted,
-        principal,
-        limit=limit,
-        cursor=cursor,
-        facets=facets,
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    page = await list_entries(connection, wanted, principal, paging=paging, facets=facets)
+    return paging.page(response, page)
 
 
 @router.post(
@@ -217,15 +206,10 @@ async def post_transition(
 )
 async def get_revisions(
     ref: EntryRef,
-    request: Request,
     response: Response,
     connection: ReadConnection,
     _: Editor,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Revision]:
-    page = await entries.list_revisions(
-        connection, request.app.state.settings, ref, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    page = await entries.list_revisions(connection, ref, paging)
+    return paging.page(response, page)

@@ -24,9 +24,8 @@ from shared.constraints import constraint_name
 from shared.etag import require_if_match
 from shared.i18n import pick
 from shared.merge_patch import merge_patch
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
-from shared.settings import Settings
 
 Status = schemas.EntryStatus
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -340,7 +339,7 @@ async def delete_entry(
 
 
 async def list_revisions(
-    connection: AsyncConnection, settings: Settings, ref: str, *, limit: int, cursor: str | None
+    connection: AsyncConnection, ref: str, paging: PageQuery
 ) -> Page[schemas.Revision]:
     entry_id = await connection.scalar(select(Entry.id).where(ref_condition(ref)))
     if entry_id is None:
@@ -358,8 +357,6 @@ async def list_revisions(
             EntryRevision.created_at,
         ).where(EntryRevision.entry_id == entry_id),
         key=[EntryRevision.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.Revision.model_validate(row._mapping),
     )

@@ -23,8 +23,7 @@ from services.catalog.service.entries import sees_unpublished
 from services.catalog.service.search import Search
 from shared.auth import Principal
 from shared.db import fetch_compiled
-from shared.pagination import AnySelect, paginate
-from shared.settings import Settings
+from shared.pagination import AnySelect, PageQuery, paginate
 
 Status = schemas.EntryStatus
 
@@ -89,29 +88,23 @@ def _recency_key(wanted: EntryFilter, principal: Principal | None) -> str:
 
 async def list_entries(
     connection: AsyncConnection,
-    settings: Settings,
     wanted: EntryFilter,
     principal: Principal | None,
     *,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
     facets: bool,
 ) -> schemas.EntryPage:
     search = Search.parse(wanted.q)
     where = ranked.Where(_filters(wanted, principal), _recency_key(wanted, principal))
     if search is not None:
-        return await _search_entries(
-            connection, settings, search, wanted, where, limit, cursor, facets
-        )
+        return await _search_entries(connection, search, wanted, where, paging, facets)
     conditions = filters.conditions(tuple(where.filters))
     recency = getattr(Entry, where.recency).expression
     page = await paginate(
         connection,
         select(*LIST_COLUMNS).where(*conditions).params(where.filters),
         key=[recency, Entry.id.expression],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.EntryListItem.model_validate(row._mapping),
         descending=True,
     )
@@ -129,18 +122,17 @@ async def list_entries(
 
 async def _search_entries(
     connection: AsyncConnection,
-    settings: Settings,
     search: Search,
     wanted: EntryFilter,
     where: ranked.Where,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
     facets: bool,
 ) -> schemas.EntryPage:
+    settings, cursor = paging.settings, paging.cursor
     level = ranked.cursor_level(settings, search, cursor)
     found = await ranked.candidates(connection, search, where, level)
     ids, next_cursor = ranked.page_of(
-        settings, found, by_recency=wanted.sort is Sort.RECENT, limit=limit, cursor=cursor
+        settings, found, by_recency=wanted.sort is Sort.RECENT, limit=paging.limit, cursor=cursor
     )
     items = await ranked.page_items(connection, found.search, ids, wanted.lang, LIST_COLUMNS)
     counted = None

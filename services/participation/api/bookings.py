@@ -13,7 +13,7 @@ from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["bookings"])
@@ -43,24 +43,14 @@ async def create_booking(
     responses=problem_responses(400, 401),
 )
 async def list_bookings(
-    request: Request,
     response: Response,
     connection: ReadConnection,
     principal: CurrentPrincipal,
+    paging: Paging,
     space_id: uuid.UUID | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[schemas.Booking]:
-    page = await bookings.list_bookings(
-        connection,
-        request.app.state.settings,
-        principal,
-        space_id=space_id,
-        limit=limit,
-        cursor=cursor,
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    page = await bookings.list_bookings(connection, principal, space_id=space_id, paging=paging)
+    return paging.page(response, page)
 
 
 @router.get(

@@ -21,7 +21,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_of
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["events"])
@@ -37,28 +37,23 @@ CancelToken = Annotated[
     responses=problem_responses(400),
 )
 async def list_events(
-    request: Request,
     response: Response,
     connection: ReadConnection,
     principal: OptionalPrincipal,
+    paging: Paging,
     starts_after: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     starts_before: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     lab_id: uuid.UUID | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[schemas.Event]:
     page = await events.list_events(
         connection,
-        request.app.state.settings,
         principal,
         starts_after=starts_after,
         starts_before=starts_before,
         lab_id=lab_id,
-        limit=limit,
-        cursor=cursor,
+        paging=paging,
     )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, page)
 
 
 @router.post(
@@ -154,18 +149,13 @@ async def register(
 )
 async def list_registrations(
     event_id: uuid.UUID,
-    request: Request,
     response: Response,
     connection: ReadConnection,
     principal: Coordinator,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Registration]:
-    page = await registrations.list_registrations(
-        connection, request.app.state.settings, principal, event_id, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    page = await registrations.list_registrations(connection, principal, event_id, paging=paging)
+    return paging.page(response, page)
 
 
 @router.get(

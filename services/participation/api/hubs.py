@@ -22,7 +22,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_of
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["hubs and spaces"])
@@ -34,15 +34,11 @@ router = APIRouter(prefix=PREFIX, tags=["hubs and spaces"])
     responses=problem_responses(400),
 )
 async def list_hubs(
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Hub]:
-    page = await hubs.list_hubs(connection, request.app.state.settings, limit=limit, cursor=cursor)
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, await hubs.list_hubs(connection, paging))
 
 
 @router.get(
@@ -64,17 +60,11 @@ async def get_hub(
 )
 async def list_spaces(
     hub_id: uuid.UUID,
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Space]:
-    page = await hubs.list_spaces(
-        connection, request.app.state.settings, hub_id, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, await hubs.list_spaces(connection, hub_id, paging=paging))
 
 
 @router.post(
@@ -162,17 +152,11 @@ async def availability_across_hubs(
 )
 async def list_closures(
     hub_id: uuid.UUID,
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Closure]:
-    page = await hubs.list_closures(
-        connection, request.app.state.settings, hub_id, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, await hubs.list_closures(connection, hub_id, paging=paging))
 
 
 @router.post(

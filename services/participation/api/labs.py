@@ -20,7 +20,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_of
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["labs"])
@@ -33,18 +33,13 @@ def _catalog(request: Request) -> httpx.AsyncClient:
 
 @router.get("/labs", summary="RealLife Learning Labs", responses=problem_responses(400))
 async def list_labs(
-    request: Request,
     response: Response,
     connection: ReadConnection,
+    paging: Paging,
     challenge: str | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
 ) -> Page[schemas.Lab]:
-    page = await labs.list_labs(
-        connection, request.app.state.settings, challenge=challenge, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    page = await labs.list_labs(connection, challenge=challenge, paging=paging)
+    return paging.page(response, page)
 
 
 @router.post(

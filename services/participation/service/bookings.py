@@ -21,9 +21,8 @@ from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
 from shared.constraints import EXCLUSION_VIOLATION, violated
 from shared.etag import require_if_match
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
-from shared.settings import Settings
 
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 HOLDING = [status.value for status in schemas.HOLDING_STATUSES]
@@ -198,12 +197,10 @@ async def get_booking(
 
 async def list_bookings(
     connection: AsyncConnection,
-    settings: Settings,
     principal: Principal,
     *,
     space_id: uuid.UUID | None,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Booking]:
     """Coordinators see every booking; everyone else sees their own."""
     statement = _bookings()
@@ -215,9 +212,7 @@ async def list_bookings(
         connection,
         statement,
         key=[Booking.created_at, Booking.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.Booking.model_validate(row._mapping),
     )
 

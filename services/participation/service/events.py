@@ -16,9 +16,8 @@ from services.participation.service import bookings, hubs, seats
 from shared.auth import Principal
 from shared.etag import require_if_match
 from shared.i18n import pick
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
-from shared.settings import Settings
 
 DEFAULT_TIMEZONE = "Europe/Ljubljana"
 WAITLISTED = (
@@ -103,14 +102,12 @@ async def get_event(
 
 async def list_events(
     connection: AsyncConnection,
-    settings: Settings,
     principal: Principal | None,
     *,
     starts_after: datetime | None,
     starts_before: datetime | None,
     lab_id: uuid.UUID | None,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Event]:
     statement = events_query()
     if not may_manage(principal):
@@ -125,9 +122,7 @@ async def list_events(
         connection,
         statement,
         key=[Event.starts_at, Event.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=to_event,
     )
 

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.participation.models import Closure, Hub, Space
 from services.participation.schemas import hubs as schemas
 from shared.etag import require_if_match
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
-from shared.settings import Settings
 
 _HUB_COLUMNS = (
     Hub.id,
@@ -60,16 +59,12 @@ def spaces_with_hub() -> Any:
     return select(*SPACE_COLUMNS).join(Hub, Hub.id == Space.hub_id)
 
 
-async def list_hubs(
-    connection: AsyncConnection, settings: Settings, *, limit: int, cursor: str | None
-) -> Page[schemas.Hub]:
+async def list_hubs(connection: AsyncConnection, paging: PageQuery) -> Page[schemas.Hub]:
     return await paginate(
         connection,
         select(*_HUB_COLUMNS),
         key=[Hub.created_at, Hub.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.Hub.model_validate(row._mapping),
     )
 
@@ -83,20 +78,16 @@ async def get_hub(connection: AsyncConnection | AsyncSession, hub_id: uuid.UUID)
 
 async def list_spaces(
     connection: AsyncConnection,
-    settings: Settings,
     hub_id: uuid.UUID,
     *,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Space]:
     await get_hub(connection, hub_id)
     return await paginate(
         connection,
         spaces_with_hub().where(Space.hub_id == hub_id),
         key=[Space.created_at, Space.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.Space.model_validate(row._mapping),
     )
 
@@ -155,20 +146,16 @@ async def patch_space(
 
 async def list_closures(
     connection: AsyncConnection,
-    settings: Settings,
     hub_id: uuid.UUID,
     *,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Closure]:
     await get_hub(connection, hub_id)
     return await paginate(
         connection,
         select(*_CLOSURE_COLUMNS).where(Closure.hub_id == hub_id),
         key=[Closure.starts_on, Closure.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.Closure.model_validate(row._mapping),
     )
 

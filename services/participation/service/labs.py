@@ -17,9 +17,8 @@ from services.participation.schemas.events import AgeBand
 from services.participation.service import catalog
 from services.participation.service.hubs import get_hub
 from shared.etag import require_if_match
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
-from shared.settings import Settings
 
 _PHASES = (
     select(
@@ -84,11 +83,9 @@ async def get_lab(connection: AsyncConnection | AsyncSession, lab_id: uuid.UUID)
 
 async def list_labs(
     connection: AsyncConnection,
-    settings: Settings,
     *,
     challenge: str | None,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Lab]:
     statement = select(*_COLUMNS)
     if challenge is not None:
@@ -97,9 +94,7 @@ async def list_labs(
         connection,
         statement,
         key=[Lab.created_at, Lab.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=_to_lab,
     )
 

@@ -28,9 +28,8 @@ from services.participation.service.events import get_event, may_manage, registr
 from shared.auth import Principal
 from shared.constraints import UNIQUE_VIOLATION, violated
 from shared.etag import require_if_match
-from shared.pagination import Page, paginate
+from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
-from shared.settings import Settings
 
 _Earlier = aliased(Registration)
 _POSITION = (
@@ -244,21 +243,17 @@ async def set_attendance(
 
 async def list_registrations(
     connection: AsyncConnection,
-    settings: Settings,
     principal: Principal,
     event_id: uuid.UUID,
     *,
-    limit: int,
-    cursor: str | None,
+    paging: PageQuery,
 ) -> Page[schemas.Registration]:
     await get_event(connection, principal, event_id)
     return await paginate(
         connection,
         select(*_COLUMNS).where(Registration.event_id == event_id),
         key=[Registration.created_at, Registration.id],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=_to_registration,
     )
 

@@ -9,7 +9,7 @@ from services.transfer.api.common import PREFIX, CityCode
 from services.transfer.service import cities as service
 from shared.db import DatabaseDep, ReadConnection
 from shared.etag import conditional_get
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next
+from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["transfer"])
@@ -21,17 +21,11 @@ router = APIRouter(prefix=PREFIX, tags=["transfer"])
     responses=problem_responses(400),
 )
 async def list_cities(
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.City]:
-    page = await service.list_cities(
-        connection, request.app.state.settings, limit=limit, cursor=cursor
-    )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, await service.list_cities(connection, paging))
 
 
 @router.get(

@@ -27,7 +27,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
 from shared.merge_patch import MergePatch
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next, paginate
+from shared.pagination import Page, Paging, paginate
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["transfer"])
@@ -41,26 +41,20 @@ NOT_MODIFIED: dict[int | str, dict[str, str]] = {304: {"description": "Not modif
 )
 async def list_plans(
     city: CityCode,
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Plan]:
     await ensure_city(connection, city)
     page = await paginate(
         connection,
         select(Plan.__table__).where(Plan.city_code == city),
         key=[Plan.created_at, Plan.id],
-        limit=limit,
-        cursor=cursor,
-        settings=request.app.state.settings,
+        paging=paging,
         item=lambda row: row._mapping,
     )
-    link_next(request, response, page.next_cursor)
-    return Page[schemas.Plan](
-        items=await read.plans_from(connection, page.items), next_cursor=page.next_cursor
-    )
+    plans = await read.plans_from(connection, page.items)
+    return paging.page(response, Page[schemas.Plan](items=plans, next_cursor=page.next_cursor))
 
 
 @router.post(
@@ -151,24 +145,19 @@ async def delete_plan(
 async def list_milestones(
     city: CityCode,
     plan_id: uuid.UUID,
-    request: Request,
     response: Response,
     connection: ReadConnection,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Milestone]:
     await read.get_plan(connection, city, plan_id)
     page = await paginate(
         connection,
         select(Milestone.__table__).where(Milestone.plan_id == plan_id),
         key=[Milestone.due, Milestone.id],
-        limit=limit,
-        cursor=cursor,
-        settings=request.app.state.settings,
+        paging=paging,
         item=lambda row: read.milestone_from(row._mapping),
     )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, page)
 
 
 @router.post(

@@ -27,7 +27,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
 from shared.merge_patch import MergePatch
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, link_next, paginate
+from shared.pagination import Page, Paging, paginate
 from shared.problems import problem_responses
 
 router = APIRouter(prefix=PREFIX, tags=["transfer"])
@@ -41,12 +41,10 @@ router = APIRouter(prefix=PREFIX, tags=["transfer"])
 async def list_reports(
     city: CityCode,
     plan_id: uuid.UUID,
-    request: Request,
     response: Response,
     connection: ReadConnection,
     principal: OptionalPrincipal,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: Paging,
 ) -> Page[schemas.Report]:
     await read.get_plan(connection, city, plan_id)
     page = await paginate(
@@ -55,13 +53,10 @@ async def list_reports(
             Report.plan_id == plan_id, read.visible_reports(may_read_drafts(principal, city))
         ),
         key=[Report.period_start, Report.id],
-        limit=limit,
-        cursor=cursor,
-        settings=request.app.state.settings,
+        paging=paging,
         item=lambda row: read.report_from(row._mapping),
     )
-    link_next(request, response, page.next_cursor)
-    return page
+    return paging.page(response, page)
 
 
 @router.post(

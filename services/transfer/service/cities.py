@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.transfer import schemas
 from services.transfer.models import City, CityChallenge
 from shared.db import CompiledQuery, Database
-from shared.pagination import AnySelect, Page, paginate
+from shared.pagination import AnySelect, Page, PageQuery, paginate
 from shared.problems import NotFound
-from shared.settings import Settings
 
 
 def _cities() -> AnySelect:
@@ -38,16 +37,12 @@ def _cities() -> AnySelect:
     )
 
 
-async def list_cities(
-    connection: AsyncConnection, settings: Settings, *, limit: int, cursor: str | None
-) -> Page[schemas.City]:
+async def list_cities(connection: AsyncConnection, paging: PageQuery) -> Page[schemas.City]:
     return await paginate(
         connection,
         _cities(),
         key=[City.code],
-        limit=limit,
-        cursor=cursor,
-        settings=settings,
+        paging=paging,
         item=lambda row: schemas.City.model_validate(row._mapping),
     )
 
