@@ -99,7 +99,6 @@ def create_service_app(
     readiness_checks: Sequence[ReadinessCheck] = (),
     settings: Settings | None = None,
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
-    inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     app_class: type[FastAPI] = FastAPI,
     **fastapi_kwargs: Any,
@@ -134,8 +133,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(HeadAsGetMiddleware)
-    for middleware in inner_middleware:
-        app.add_middleware(middleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)

@@ -33,20 +33,18 @@ def make_peer_client(base_url: str, settings: Settings) -> httpx.AsyncClient:
     )
 
 
-def tracing_headers() -> dict[str, str]:
-    """Headers that carry the current request's id and trace to a peer."""
-    headers = {"traceparent": current_child_traceparent()}
-    if (request_id := request_id_var.get()) is not None:
-        headers["x-request-id"] = request_id
-    return headers
-
-
 def raw_tracing_headers() -> list[tuple[bytes, bytes]]:
-    """`tracing_headers()` as the byte pairs of ASGI and raw HTTP clients."""
+    """Headers that carry the current request's id and trace to a peer, as the byte pairs
+    of ASGI and raw HTTP clients (the gateway's proxy sends them on every request)."""
     headers = [(b"traceparent", current_child_traceparent().encode())]
     if (request_id := request_id_var.get()) is not None:
         headers.append((b"x-request-id", request_id.encode()))
     return headers
+
+
+def tracing_headers() -> dict[str, str]:
+    """`raw_tracing_headers()` for httpx."""
+    return {name.decode(): value.decode() for name, value in raw_tracing_headers()}
 
 
 class Peers:

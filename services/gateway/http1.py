@@ -277,7 +277,7 @@ class Pool:
             timer = (
                 None
                 if read_timeout is None
-                else self._loop().call_later(read_timeout, connection.time_out)
+                else asyncio.get_running_loop().call_later(read_timeout, connection.time_out)
             )
             try:
                 await head
@@ -339,10 +339,6 @@ class Pool:
             self._idle.append(connection)
         else:
             connection.close()
-
-    @staticmethod
-    def _loop() -> asyncio.AbstractEventLoop:
-        return asyncio.get_running_loop()
 
     async def _wait_for_slot(self) -> None:
         turn = asyncio.get_running_loop().create_future()

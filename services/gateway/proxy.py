@@ -43,14 +43,10 @@ class ProxiedRoute:
     path: str
 
 
-_ROUTES = {name: ProxiedRoute(name, f"/api/v1/{name}/{{path:path}}") for name in SERVICE_NAMES}
-_PREFIXES = {f"/api/v1/{name}/": name for name in SERVICE_NAMES}
-
-
-def proxied_service(path: str) -> str | None:
-    """The service a path is proxied to, or None for the gateway's own routes."""
-    prefix_end = path.find("/", len("/api/v1/"))
-    return _PREFIXES.get(path[: prefix_end + 1]) if path.startswith("/api/v1/") else None
+_ROUTES = {
+    f"/api/v1/{name}/": ProxiedRoute(name, f"/api/v1/{name}/{{path:path}}")
+    for name in SERVICE_NAMES
+}
 
 
 @dataclass
@@ -144,5 +140,8 @@ class ProxyApp:
 
 
 def route_of(scope: Scope) -> ProxiedRoute | None:
-    name = proxied_service(scope["path"])
-    return None if name is None else _ROUTES[name]
+    """The route of a proxied request, or None for the gateway's own routes."""
+    path: str = scope["path"]
+    if not path.startswith("/api/v1/"):
+        return None
+    return _ROUTES.get(path[: path.find("/", len("/api/v1/")) + 1])
