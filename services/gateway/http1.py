@@ -150,10 +150,10 @@ class _Connection(asyncio.Protocol):
         chunk = self._chunks.popleft()
         self._buffered -= len(chunk)
         if self._buffered <= READ_BUFFER_LIMIT // 2:
-            self._resume_reading()
+            self.resume_reading()
         return chunk
 
-    def _resume_reading(self) -> None:
+    def resume_reading(self) -> None:
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
 
@@ -166,7 +166,6 @@ class _Connection(asyncio.Protocol):
         body = b"".join(self._chunks)
         self._chunks.clear()
         self._buffered = 0
-        self._resume_reading()  # a large answer paused reading; the next one needs it
         return body
 
     @property
@@ -335,6 +334,7 @@ class Pool:
         """The request on `connection` is over: keep the connection for the next one or close it."""
         self._give_slot()
         if reuse:
+            connection.resume_reading()  # a large answer may have paused it; the next needs it
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:

@@ -101,6 +101,18 @@ class TestStreaming:
         assert upstream.connections == 1
         pool.close()
 
+    @pytest.mark.parametrize("size", [262_000, 300_000, 400_000])
+    async def test_a_large_answer_released_unread_leaves_a_usable_connection(
+        self, upstream: UpstreamServer, size: int
+    ) -> None:
+        pool = pool_for(upstream)
+        for _ in range(3):
+            response = await pool.request("GET", f"/big?size={size}", [], read_timeout=2.0)
+            await asyncio.sleep(0.05)
+            response.release()  # kept when it had all arrived, closed otherwise
+        assert (await get_json(pool, "/echo", read_timeout=2.0))["method"] == "GET"
+        pool.close()
+
     async def test_a_streamed_body_is_sent_chunked(self, upstream: UpstreamServer) -> None:
         pool = pool_for(upstream)
         pieces = [pattern(70_000), b"", b"tail"]
