@@ -164,11 +164,6 @@ def problem_response(
 
 
 def _render(request: Request, problem: Problem) -> JSONResponse:
-    return render_problem(problem, instance=request.url.path)
-
-
-def render_problem(problem: Problem, *, instance: str | None) -> JSONResponse:
-    """The problem+json response of a raised `Problem`."""
     extra = dict(problem.extra)
     if isinstance(problem, UnprocessableContent) and problem.errors:
         extra["errors"] = [issue.model_dump(exclude_none=True) for issue in problem.errors]
@@ -177,7 +172,7 @@ def render_problem(problem: Problem, *, instance: str | None) -> JSONResponse:
         title=problem.title,
         detail=problem.detail,
         slug=problem.slug,
-        instance=instance,
+        instance=request.url.path,
         headers=problem.headers,
         **extra,
     )
