@@ -11,8 +11,8 @@ WORKDIR /app
 # Dependency layer: only rebuilt when the metadata or constraints change.
 # Empty package stubs let setuptools build the project without the source.
 COPY pyproject.toml constraints.txt README.md ./
-RUN mkdir shared services \
-    && touch shared/__init__.py services/__init__.py \
+RUN mkdir shared services cli \
+    && touch shared/__init__.py services/__init__.py cli/__init__.py \
     && pip install --no-cache-dir -c constraints.txt . \
     && rm -rf build *.egg-info
 

@@ -28,8 +28,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from cli.data import seed_all
 from shared.auth import Principal, Role, issue_token
-from shared.cli.data import seed_all
 from shared.db import libpq_url, with_database
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all

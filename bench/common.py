@@ -26,8 +26,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from shared.cli.data import seed_all
-from shared.cli.database import database_url
+from cli.data import seed_all
+from cli.database import database_url
 from shared.db import libpq_url, with_database
 from shared.migrate import migrate_all
 from shared.settings import SERVICE_NAMES, Settings

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.cli.data import seed_all
+from cli.data import seed_all
 from shared.db import libpq_url, with_database
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all

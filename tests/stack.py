@@ -82,7 +82,7 @@ def stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 
 def start_service(name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", name, "--port", str(port)]
     return subprocess.Popen(command, env=env)
 
 

@@ -19,14 +19,14 @@ import httpx
 import psutil
 import pytest
 
-from shared.cli.data import seed_all
+from cli.data import seed_all
 from shared.db import with_database
 from shared.migrate import migrate_all
 from tests.conftest import TEST_SECRET, _execute, make_settings
 from tests.stack import STACK, free_port, stack_env
 
 pytestmark = pytest.mark.slow
-MAGNET = [sys.executable, "-m", "shared.cli"]
+MAGNET = [sys.executable, "-m", "cli"]
 
 
 @pytest.fixture

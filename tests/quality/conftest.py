@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shared.cli.data import seed_all
+from cli.data import seed_all
 from shared.db import with_database
 from shared.migrate import migrate_all
 from tests.conftest import (

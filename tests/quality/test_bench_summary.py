@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import bench as benches
+from cli import bench as benches
 
 
 class TestBenchSummary:

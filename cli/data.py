@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from cli.database import CommandError
 from services.catalog.seed import seed as seed_catalog
 from services.gateway import schemas as identity_schemas
 from services.gateway import service as identity
 from services.participation.seed import seed as seed_participation
 from services.transfer import service as transfer
 from services.transfer.seed import seed as seed_transfer
-from shared.cli.database import CommandError
 from shared.db import sqlalchemy_url
 from shared.problems import Problem
 from shared.settings import Settings

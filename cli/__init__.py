@@ -14,11 +14,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from cli import bench as benches
+from cli import data
+from cli.database import CommandError, database_url
+from cli.up import run
 from shared.auth import Role
-from shared.cli import bench as benches
-from shared.cli import data
-from shared.cli.database import CommandError, database_url
-from shared.cli.up import run
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all
 from shared.settings import Settings

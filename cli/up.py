@@ -24,8 +24,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from shared.cli.data import seed_all
-from shared.cli.database import CommandError, database_url, describe
+from cli.data import seed_all
+from cli.database import CommandError, database_url, describe
 from shared.migrate import migrate_all
 from shared.settings import SERVICE_NAMES, Settings
 
@@ -72,7 +72,7 @@ def _start(name: str, host: str, port: int, env: dict[str, str]) -> Child:
     command = [
         sys.executable,
         "-m",
-        "shared.cli",
+        "cli",
         "serve",
         name,
         "--host",
