@@ -256,7 +256,7 @@ class ChangePage(BaseModel):
     has_more: bool
 
 
-SyncStatus = Literal["created", "updated", "unchanged", "conflict", "invalid"]
+SyncStatus = Literal["created", "updated", "unchanged", "not_applied", "conflict", "invalid"]
 
 
 class SyncResult(BaseModel):
@@ -266,13 +266,17 @@ class SyncResult(BaseModel):
     version: int | None = None
     errors: list[ValidationIssue] | None = None
     current: dict[str, Any] | None = Field(
-        None, description="For conflicts: the server's current record"
+        None,
+        description=(
+            "For conflicts: the server's current record with its keys in the partner's terms "
+            "(`external_id`, and `plan_external_id` for milestones, indicators and reports)"
+        ),
     )
 
 
 class SyncAnswer(BaseModel):
     applied: bool
-    summary: dict[str, int]
+    summary: dict[str, int] = Field(description="How many records have each status above")
     plans: list[SyncResult]
     milestones: list[SyncResult]
     indicators: list[SyncResult]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.transfer.test_plans import BASE, create_plan, plan_body
+from tests.transfer.test_plans import BASE, plan_body
 
 
 def batch(milestones: int = 2, **extra: Any) -> dict[str, Any]:
@@ -135,19 +135,24 @@ class TestUpsert:
 class TestUniqueRules:
     """What a unique constraint would refuse is an `invalid` record, never a 500."""
 
-    async def test_a_plan_for_a_challenge_planned_outside_sync_is_invalid(
+    async def test_a_plan_for_a_challenge_another_synced_plan_holds_is_invalid(
         self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
     ) -> None:
-        existing = await create_plan(api, city, partner)  # housing, no external_id
+        first = await push(api, city, partner, batch())
+        assert first.status_code == 200, first.text
+        body = batch()
+        body["plans"][0]["external_id"] = "plan-housing-2"
+        for kind in ("milestones", "indicators", "reports"):
+            body[kind] = []
 
-        response = await push(api, city, partner, batch())
+        response = await push(api, city, partner, body)
 
         assert response.status_code == 422, response.text
         [plan] = response.json()["plans"]
         assert plan["status"] == "invalid"
         assert plan["errors"][0]["loc"] == ["plans", 0, "challenge"]
-        assert str(existing["id"]) in plan["errors"][0]["msg"]
-        assert [p["id"] for p in await plans_of(api, city)] == [existing["id"]]
+        assert "external_id plan-housing)" in plan["errors"][0]["msg"]
+        assert [p["external_id"] for p in await plans_of(api, city)] == ["plan-housing"]
 
     async def test_a_synced_plan_may_move_to_another_challenge(
         self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
@@ -202,8 +207,9 @@ class TestAtomicity:
         assert response.status_code == 422
         answer = response.json()
         assert answer["applied"] is False
-        assert answer["summary"] == {"created": 52, "invalid": 1}
+        assert answer["summary"] == {"invalid": 1, "not_applied": 52}
         assert answer["reports"][0]["status"] == "invalid"
+        assert {r["status"] for r in answer["milestones"]} == {"not_applied"}
         assert await plans_of(api, city) == []
 
     async def test_one_stale_record_applies_nothing_and_shows_the_current_one(
@@ -220,12 +226,14 @@ class TestAtomicity:
 
         assert response.status_code == 409, response.text
         answer = response.json()
-        assert statuses(answer)["plans"] == ["updated"]
-        assert statuses(answer)["milestones"] == ["conflict", "unchanged", "created"]
+        assert statuses(answer)["plans"] == ["not_applied"]
+        assert statuses(answer)["milestones"] == ["conflict", "unchanged", "not_applied"]
+        assert answer["summary"] == {"conflict": 1, "not_applied": 2, "unchanged": 3}
         conflict = answer["milestones"][0]
         assert conflict["version"] == 1
         assert conflict["current"]["title"] == {"en": "Milestone 0"}
         assert conflict["current"]["external_id"] == "m-0"
+        assert conflict["current"]["plan_external_id"] == "plan-housing"
         [plan] = await plans_of(api, city)
         assert plan["title"] == {"en": "Transfer of housing"}
         assert plan["version"] == 1

@@ -39,11 +39,19 @@ Each record carries the partner's own `external_id` (unique per city and kind) a
 `base_version` (the `version` it was based on). Plans are plan bodies; milestones, indicators
 and reports are their bodies plus `plan_external_id`. At most 10 000 records per batch.
 
+A plan record whose challenge already has a plan without an `external_id` (made by staff or
+the demo data) takes that plan over: the plan keeps its id, gains the record's `external_id`
+and the record's fields, and children name it by that `plan_external_id`. Likewise an
+indicator record takes over its plan's indicator of the same `code` that has no
+`external_id`. A takeover is reported as `updated`.
+
 The batch is atomic. **200**: applied; every record is `created`, `updated` or `unchanged`.
 **409**: some `base_version` is stale; nothing applied; those records are `conflict` with
-the server's `current` record. **422**: some record is invalid; nothing applied; those
-records are `invalid` with `errors` (invalid wins over conflict). The 409 and 422 answers
-are problem documents carrying the same per-record lists.
+the server's `current` record (with `external_id` and `plan_external_id`, as you send it).
+**422**: some record is invalid; nothing applied; those records are `invalid` with `errors`
+(invalid wins over conflict). In a refused batch the records that would have been written
+are `not_applied`, and the summary counts exactly the statuses listed. The 409 and 422
+answers are problem documents carrying the same per-record lists.
 
 With `Idempotency-Key`, a retry of the same body returns the first answer byte for byte
 (whatever its status); the same key with another body is a 422; a retry while the first is

@@ -44,6 +44,7 @@ class Item:
     errors: list[ValidationIssue] = field(default_factory=list)
     result_id: uuid.UUID | None = None
     result_version: int | None = None
+    taken_over: bool = False
 
     def invalid(self, loc: list[str | int], msg: str, kind: str = "invalid_record") -> None:
         self.status = "invalid"
@@ -91,15 +92,17 @@ async def sync(
         select(func.pg_advisory_xact_lock(func.hashtextextended(f"transfer-sync:{city}", 0)))
     )
     await _check_plans(session, catalog, city, items["plans"])
+    await _classify(session, city, KINDS["plans"], items["plans"], {})
     plan_ids = await _plan_ids(session, city, items)
     for name in KINDS:
-        await _classify(session, city, KINDS[name], items[name], plan_ids)
+        if name != "plans":
+            await _classify(session, city, KINDS[name], items[name], plan_ids)
     await _check_plans_taken(session, city, items["plans"])
     await _check_codes_taken(session, city, items["indicators"], plan_ids)
-    statuses = Counter(item.status for group in items.values() for item in group)
-    if statuses["invalid"]:
+    found = Counter(item.status for group in items.values() for item in group)
+    if found["invalid"]:
         status_code = 422
-    elif statuses["conflict"]:
+    elif found["conflict"]:
         status_code = 409
     else:
         status_code = 200
@@ -107,22 +110,45 @@ async def sync(
             await sync_apply.apply(session, city, items)
         except IntegrityError as exc:  # e.g. a plan created meanwhile through the plans API
             raise integrity_problem(exc) from exc
+    refused = status_code != 200
+    for item in (item for group in items.values() for item in group):
+        if refused and item.status in ("created", "updated"):
+            item.status = "not_applied"
+    plan_keys = await _plan_keys(session, items)
+    results = {
+        name: [_result(KINDS[name], item, plan_keys) for item in items[name]] for name in KINDS
+    }
+    statuses = Counter(result.status for group in results.values() for result in group)
     answer = schemas.SyncAnswer(
-        applied=status_code == 200,
+        applied=not refused,
         summary={status: statuses[status] for status in sorted(statuses)},
-        **{name: [_result(KINDS[name], item) for item in items[name]] for name in KINDS},
+        **results,
     )
     return status_code, answer
 
 
-def _result(kind: Kind, item: Item) -> schemas.SyncResult:
+async def _plan_keys(session: AsyncSession, items: dict[str, list[Item]]) -> dict[str, str | None]:
+    """The partner's keys of the plans that conflicting records hang on, by plan id."""
+    plan_ids = {
+        item.existing["plan_id"]
+        for name in ("milestones", "indicators", "reports")
+        for item in items[name]
+        if item.status == "conflict" and item.existing is not None
+    }
+    if not plan_ids:
+        return {}
+    rows = await session.execute(select(Plan.id, Plan.external_id).where(Plan.id.in_(plan_ids)))
+    return {str(plan_id): external_id for plan_id, external_id in rows.all()}
+
+
+def _result(kind: Kind, item: Item, plan_keys: dict[str, str | None]) -> schemas.SyncResult:
     if item.status == "invalid":
         return schemas.SyncResult(
             external_id=item.external_id, status="invalid", errors=item.errors
         )
     existing = item.existing
     if item.status == "conflict":
-        current = None if existing is None else kind.public(existing)
+        current = None if existing is None else kind.public(existing, plan_keys)
         return schemas.SyncResult(
             external_id=item.external_id,
             status="conflict",
@@ -182,7 +208,11 @@ async def _plan_ids(
     )
     known: dict[str, uuid.UUID | None] = {str(key): value for key, value in stored.all()}
     for item in items["plans"]:
-        if item.status != "invalid":
+        if item.status == "invalid":
+            continue
+        if item.taken_over and item.existing is not None:
+            known[item.record.external_id] = item.existing["id"]
+        else:
             known.setdefault(item.record.external_id, None)
     return known
 
@@ -196,6 +226,7 @@ async def _classify(
 ) -> None:
     valid = [item for item in items if item.status != "invalid"]
     existing = await kind.load(session, city, [item.external_id for item in valid])
+    unclaimed = await kind.load_unclaimed(session, city) if valid else {}
     for item in valid:
         if kind.name != "plans" and item.record.plan_external_id not in plan_ids:
             item.invalid(
@@ -204,9 +235,15 @@ async def _classify(
             continue
         item.existing = existing.get(item.external_id)
         item.values = kind.values(item.record, plan_ids)
+        if item.existing is None and kind.claim_key:
+            item.existing = unclaimed.pop(kind.claim(item.values), None)
+            item.taken_over = item.existing is not None
         stored = item.existing
         if stored is None:
             item.status = "conflict" if item.record.base_version is not None else "created"
+        elif item.taken_over:
+            stale = item.record.base_version not in (None, stored["version"])
+            item.status = "conflict" if stale else "updated"
         elif kind.values_of(stored) == item.values:
             item.status = "unchanged"
         elif item.record.base_version is not None and item.record.base_version != stored["version"]:
@@ -227,10 +264,15 @@ def _applicable(items: list[Item]) -> list[Item]:
 async def _check_plans_taken(session: AsyncSession, city: str, items: list[Item]) -> None:
     """One plan per challenge: a stored plan this batch does not carry keeps its challenge."""
     in_batch = {item.external_id for item in items} - {None}
+    claimed = {item.existing["id"] for item in items if item.taken_over and item.existing}
     stored = await session.execute(
         select(Plan.challenge, Plan.external_id, Plan.id).where(Plan.city_code == city)
     )
-    taken = {row.challenge: row for row in stored if row.external_id not in in_batch}
+    taken = {
+        row.challenge: row
+        for row in stored
+        if row.external_id not in in_batch and row.id not in claimed
+    }
     for item in _applicable(items):
         if (holder := taken.get(item.record.challenge)) is not None:
             item.invalid(
@@ -248,14 +290,19 @@ async def _check_codes_taken(
     if not applicable:
         return
     in_batch = {item.external_id for item in items} - {None}
+    claimed = {item.existing["id"] for item in items if item.taken_over and item.existing}
     codes = list({item.record.code for item in applicable})
     stored = await session.execute(
-        select(Indicator.plan_id, Indicator.code, Indicator.external_id).where(
+        select(Indicator.id, Indicator.plan_id, Indicator.code, Indicator.external_id).where(
             Indicator.city_code == city,
             Indicator.code == any_(bindparam("codes", codes, type_=ARRAY(String))),
         )
     )
-    taken = {(row.plan_id, row.code) for row in stored if row.external_id not in in_batch}
+    taken = {
+        (row.plan_id, row.code)
+        for row in stored
+        if row.external_id not in in_batch and row.id not in claimed
+    }
     present = [item for item in items if item.status in ("created", "updated", "unchanged")]
     repeated = Counter((item.record.plan_external_id, item.record.code) for item in present)
     for item in applicable:

@@ -156,15 +156,39 @@ class Kind:
     columns: Sequence[tuple[str, str]]
     values: Callable[[Any, dict[str, uuid.UUID | None]], dict[str, Any]]
     values_of: Callable[[dict[str, Any]], dict[str, Any]]
+    # What a record without a stored external_id may take over: a row made outside sync
+    # (staff, demo data) that holds the same unique key, e.g. the plan of the same challenge.
+    claim_key: tuple[str, ...] = ()
 
-    def public(self, row: dict[str, Any]) -> dict[str, Any]:
-        """The server's current record, as the partner would send it, with id and version."""
-        return {
-            "id": str(row["id"]),
-            "external_id": row["external_id"],
-            "version": row["version"],
-            **self.values_of(row),
-        }
+    def claim(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] for name in self.claim_key)
+
+    def public(self, row: dict[str, Any], plan_keys: dict[str, str | None]) -> dict[str, Any]:
+        """The server's current record in the partner's terms: its keys, id and version."""
+        values = self.values_of(row)
+        keys = {"external_id": row["external_id"]}
+        if "plan_id" in values:
+            keys["plan_external_id"] = plan_keys.get(values["plan_id"])
+        return {"id": str(row["id"]), **keys, "version": row["version"], **values}
+
+    async def load_unclaimed(
+        self, session: AsyncSession, city: str
+    ) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """Rows without an external_id, locked, by their claim key (none if not claimable)."""
+        if not self.claim_key:
+            return {}
+        table = self.table
+        rows = (
+            await session.execute(
+                select(table)
+                .where(table.c.city_code == city, table.c.external_id.is_(None))
+                .with_for_update()
+            )
+        ).mappings()
+        loaded = {row["id"]: dict(row) for row in rows}
+        if self.name == "indicators" and loaded:
+            await _attach_periods(session, loaded)
+        return {self.claim(self.values_of(row)): row for row in loaded.values()}
 
     async def load(
         self, session: AsyncSession, city: str, external_ids: list[str | None]
@@ -202,6 +226,24 @@ class Kind:
             f"ON CONFLICT ON CONSTRAINT {self.constraint} DO UPDATE SET {updates}, "
             "version = t.version + 1, updated_at = now() "
             "RETURNING id, external_id, version"
+        ).bindparams(bindparam("rows", type_=JSONB))
+        result = await session.execute(statement, {"city": city, "rows": rows})
+        return list(result.all())
+
+    async def take_over(
+        self, session: AsyncSession, city: str, rows: list[dict[str, Any]]
+    ) -> list[Any]:
+        """Give rows made outside sync the partner's external_id and the records' fields."""
+        columns = [("id", "uuid"), *self.columns]
+        definition = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+        updates = ", ".join(f"{name} = r.{name}" for name, _ in self.columns)
+        # Only names from KINDS below reach this SQL; every value is a bound parameter.
+        statement = text(
+            f"UPDATE transfer.{self.table.name} AS t SET {updates}, "  # noqa: S608
+            "version = t.version + 1, updated_at = now() "
+            f"FROM jsonb_to_recordset(:rows) AS r({definition}) "
+            "WHERE t.id = r.id AND t.city_code = :city AND t.external_id IS NULL "
+            "RETURNING t.id, t.external_id, t.version"
         ).bindparams(bindparam("rows", type_=JSONB))
         result = await session.execute(statement, {"city": city, "rows": rows})
         return list(result.all())
@@ -245,6 +287,7 @@ KINDS: dict[str, Kind] = {
         ],
         plan_values,
         plan_values_of,
+        claim_key=("challenge",),
     ),
     "milestones": Kind(
         "milestones",
@@ -274,6 +317,7 @@ KINDS: dict[str, Kind] = {
         ],
         indicator_values,
         indicator_values_of,
+        claim_key=("plan_id", "code"),
     ),
     "reports": Kind(
         "reports",
@@ -300,18 +344,19 @@ async def apply(session: AsyncSession, city: str, items: dict[str, list[Item]]) 
     plan_ids: dict[str, str] = {}
     for name, kind in KINDS.items():
         writes = [item for item in items[name] if item.status in ("created", "updated")]
-        rows = []
+        upserts, takeovers = [], []
         for item in writes:
             values = {k: v for k, v in item.values.items() if k != "periods"}
             if "plan_id" in values and values["plan_id"] is None:
                 values["plan_id"] = plan_ids[item.record.plan_external_id]
-            rows.append({"external_id": item.external_id, **values})
-        written = {
-            external_id: (row_id, version)
-            for row_id, external_id, version in (
-                await kind.upsert(session, city, rows) if rows else []
-            )
-        }
+            row = {"external_id": item.external_id, **values}
+            if item.taken_over:
+                takeovers.append({"id": str(item.existing["id"]), **row})  # type: ignore[index]
+            else:
+                upserts.append(row)
+        returned = await kind.take_over(session, city, takeovers) if takeovers else []
+        returned += await kind.upsert(session, city, upserts) if upserts else []
+        written = {external_id: (row_id, version) for row_id, external_id, version in returned}
         for item in writes:
             item.result_id, item.result_version = written[item.external_id]
         if name == "plans":
