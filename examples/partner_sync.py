@@ -9,13 +9,20 @@ each record keyed by your system's own `external_id` (see `POST /api/v1/transfer
 
 What makes it safe to run from a scheduler that crashes and retries:
 
-- The `Idempotency-Key` is derived from the batch's content, so a run that died after
-  sending reuses the key and gets the first answer back instead of applying twice.
+- Each push gets a fresh `Idempotency-Key`, saved (with a digest of the batch) to a key file
+  before it is sent and removed once the server has given a final answer. A run that died
+  before reading the answer finds the file and sends the same batch with the same key, so the
+  server returns the first answer instead of applying twice. A later push of the same batch
+  is a new push with a new key: it is applied again (restoring anything changed on the server
+  meanwhile) and answers `unchanged` where nothing was.
+- The server keeps only answers that applied the batch: a refusal (stale `base_version`,
+  invalid record) is not kept under its key, so once its cause is fixed the same batch is
+  applied, whichever key it carries.
 - The body is canonical JSON, gzip-compressed deterministically (mtime 0) when large: the
   server compares retries byte for byte, and a batch over 1 MiB uncompressed must be gzipped.
 - Only failures that a retry can cure are retried (the connection, a 409 while the same key
   is still being processed, a 5xx), with exponential backoff or the server's `Retry-After`.
-  A batch the server refused (stale `base_version`, invalid record) is reported, not retried.
+  A batch the server refused is reported, not retried.
 - The feed cursor is saved to a file after each page, atomically; a client that stops
   anywhere resumes where it left off. Applying a change must therefore be idempotent: a
   crash between applying a page and saving its cursor replays that page.
@@ -31,6 +38,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -132,23 +140,45 @@ def encode_batch(batch: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
-def idempotency_key(city: str, batch: dict[str, Any]) -> str:
-    """Stable for the same batch, so a retry after a crash is recognised as one.
+def batch_digest(city: str, batch: dict[str, Any]) -> str:
+    return hashlib.sha256(city.encode() + b"\n" + canonical(batch)).hexdigest()
 
-    Keys are kept 24 h: pushing the very same batch again within that time returns the
-    first answer instead of applying it again (which would change nothing anyway).
+
+def push_key(key_file: Path, city: str, batch: dict[str, Any]) -> str:
+    """The key of this push: the one a run that died before its answer saved, else a new one.
+
+    Reused only for the very same batch; the file is written before the batch is sent.
     """
-    return "batch-" + hashlib.sha256(city.encode() + b"\n" + canonical(batch)).hexdigest()
+    digest = batch_digest(city, batch)
+    try:
+        saved = json.loads(key_file.read_text())
+    except (FileNotFoundError, ValueError):
+        saved = None
+    if isinstance(saved, dict) and saved.get("digest") == digest and saved.get("key"):
+        return str(saved["key"])
+    key = f"push-{uuid.uuid4()}"
+    write_atomically(key_file, json.dumps({"digest": digest, "key": key}))
+    return key
 
 
-def push(client: httpx.Client, city: str, batch: dict[str, Any]) -> httpx.Response:
+def push(
+    client: httpx.Client,
+    city: str,
+    batch: dict[str, Any],
+    key_file: Path,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
     """Push one batch; 200 applied it, 409 (stale) and 422 (invalid) applied nothing."""
     body, headers = encode_batch(batch)
-    headers["Idempotency-Key"] = idempotency_key(city, batch)
+    headers["Idempotency-Key"] = push_key(key_file, city, batch)
     request = client.build_request(
         "POST", SYNC_PATH.format(city=city), content=body, headers=headers
     )
-    response = send(client, request)
+    response = send(
+        client, request, sleep=sleep
+    )  # raises while a retry could still help: keep the key
+    key_file.unlink(missing_ok=True)  # a final answer: the next push is a new one
     if response.status_code not in (200, 409, 422):
         response.raise_for_status()  # 401, 403, 404, 413: fix the setup, not the batch
     return response
@@ -156,7 +186,9 @@ def push(client: httpx.Client, city: str, batch: dict[str, Any]) -> httpx.Respon
 
 def report_push(response: httpx.Response) -> None:
     answer = response.json()
-    replayed = " (a replay of an earlier push)" if "idempotent-replayed" in response.headers else ""
+    replayed = (
+        " (answer to an interrupted run)" if "idempotent-replayed" in response.headers else ""
+    )
     verdict = "applied" if answer.get("applied") else "NOT applied"
     say(f"push {response.status_code}: {verdict}{replayed}; {answer.get('summary')}")
     for kind in ("plans", "milestones", "indicators", "reports"):
@@ -178,11 +210,15 @@ def load_cursor(path: Path) -> str | None:
 
 
 def save_cursor(path: Path, cursor: str) -> None:
-    """Replace the file atomically: a crash leaves the old cursor or the new one, never half."""
+    write_atomically(path, cursor)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace the file atomically: a crash leaves the old content or the new, never half."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w") as file:
-            file.write(cursor)
+            file.write(text)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -252,14 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("MAGNET_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--api-key", default=os.environ.get("MAGNET_API_KEY"))
     parser.add_argument("--cursor-file", type=Path, help="default: .magnet-cursor-CITY")
+    parser.add_argument("--key-file", type=Path, help="default: .magnet-push-CITY")
     args = parser.parse_args(argv)
     if not args.api_key:
         parser.error("set MAGNET_API_KEY or pass --api-key")
     cursor_file = args.cursor_file or Path(f".magnet-cursor-{args.city}")
+    key_file = args.key_file or Path(f".magnet-push-{args.city}")
     try:
         with connect(args.url, args.api_key) as client:
             if args.batch is not None:
-                response = push(client, args.city, json.loads(args.batch.read_text()))
+                batch = json.loads(args.batch.read_text())
+                response = push(client, args.city, batch, key_file)
                 report_push(response)
                 if response.status_code != 200:
                     return 1

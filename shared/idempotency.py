@@ -5,6 +5,16 @@ commit or vanish together. While the first request with a key is still running, 
 transaction-scoped advisory lock makes a concurrent retry answer 409 at once instead of
 waiting; the same key with a different body is a client error (422). Keys are scoped per
 caller and kept for `RETENTION`.
+
+A 4xx answer applied nothing, so it is not kept: a retry after the cause is fixed runs again.
+
+Anonymous callers have no identity to scope a key by: nothing in a request tells Alice from
+someone who learnt her key and body. So an anonymous key is scoped by the request it came
+with (a caller who reuses a key for another body simply makes a new request and learns
+nothing of the first), and a replay to an anonymous caller never carries a secret shown
+once: response fields marked `SHOWN_ONCE` are never stored for anonymous callers and come
+back as null. An anonymous client that lost the first answer still gets the created
+resource, without its secret; authenticated callers get the first answer in full.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
@@ -38,6 +48,18 @@ from shared.problems import Conflict, UnprocessableContent
 
 RETENTION = timedelta(hours=24)
 REPLAY_HEADER = "Idempotent-Replayed"
+ANONYMOUS = "anonymous"
+SHOWN_ONCE: dict[str, Any] = {"x-shown-once": True}
+"""`json_schema_extra` of a response field holding a secret shown once (e.g. a cancel token)."""
+
+
+def shown_once(model: BaseModel) -> set[str]:
+    return {
+        name
+        for name, field in type(model).model_fields.items()
+        if isinstance(field.json_schema_extra, dict)
+        and field.json_schema_extra.get("x-shown-once") is True
+    }
 
 
 @cache
@@ -69,7 +91,8 @@ class IdempotencyGuard:
     ) -> None:
         self.session = session
         self.table = idempotency_table(schema)
-        self.caller = caller
+        self.anonymous = caller == ANONYMOUS
+        self.caller = f"{ANONYMOUS}:{fingerprint}" if self.anonymous else caller
         self.key = key
         self.fingerprint = fingerprint
         self.schema = schema
@@ -106,8 +129,12 @@ class IdempotencyGuard:
         )
 
     async def remember(self, status_code: int, body: bytes, headers: Mapping[str, str]) -> None:
-        """Keep this answer for retries, in the transaction that made its effect."""
-        if self.key is None:
+        """Keep this answer for retries, in the transaction that made its effect.
+
+        A 4xx is a refusal that applied nothing: it is not kept, so the retry that follows
+        a fix (a corrected body elsewhere, a freed slot, a plan deleted) runs again.
+        """
+        if self.key is None or 400 <= status_code < 500:
             return
         await self.session.execute(
             self.table.insert().values(
@@ -133,7 +160,10 @@ class IdempotencyGuard:
         created = await create()
         body = created.model_dump_json().encode()
         extra_headers = dict(headers(created)) if headers else {}
-        await self.remember(status_code, body, extra_headers)
+        kept = body
+        if self.anonymous and (secrets := shown_once(created)):
+            kept = created.model_copy(update=dict.fromkeys(secrets)).model_dump_json().encode()
+        await self.remember(status_code, kept, extra_headers)
         return Response(
             content=body,
             status_code=status_code,
@@ -159,7 +189,7 @@ async def _guard(
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
-    caller = f"{principal.kind}:{principal.subject}" if principal else "anonymous"
+    caller = f"{principal.kind}:{principal.subject}" if principal else ANONYMOUS
     return IdempotencyGuard(session, request.app.state.schema, caller, idempotency_key, fingerprint)
 
 

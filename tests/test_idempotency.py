@@ -9,7 +9,11 @@ import asyncpg
 import httpx
 import pytest
 
+from shared.auth import Role
 from shared.db import libpq_url
+from shared.settings import Settings
+from tests.participation.conftest import bearer
+from tests.participation.test_events import event_body, person
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +119,67 @@ class TestIdempotencyKey:
             "/api/v1/auth/me", headers={"Authorization": f"Bearer {retry.json()['key']}"}
         )
         assert me.json()["city"] == "varazdin"
+
+
+class TestAnonymousCallers:
+    """Registration is anonymous: a replay never hands one person another's cancel token."""
+
+    async def event_url(self, gateway: httpx.AsyncClient, settings: Settings) -> str:
+        event = await gateway.post(
+            "/api/v1/participation/events",
+            json=event_body(),
+            headers=bearer(settings, Role.COORDINATOR),
+        )
+        assert event.status_code == 201, event.text
+        return f"/api/v1/participation/events/{event.json()['id']}/registrations"
+
+    async def test_a_second_caller_with_alices_key_and_body_gets_no_cancel_token(
+        self, gateway: httpx.AsyncClient, settings: Settings, database_url: str
+    ) -> None:
+        url = await self.event_url(gateway, settings)
+        alice = person(name="Alice Novak")
+        key = {"Idempotency-Key": f"registration-{uuid.uuid4().hex[:6]}"}
+
+        first = await gateway.post(url, json=alice, headers=key)
+        mallory = await gateway.post(url, json=alice, headers=key)
+
+        assert first.status_code == mallory.status_code == 201, mallory.text
+        token = first.json()["cancel_token"]
+        assert len(token) >= 32
+        assert mallory.headers["idempotent-replayed"] == "true"
+        assert mallory.json() == {**first.json(), "cancel_token": None}
+        assert token not in mallory.text
+        registration = f"{url}/{first.json()['id']}"
+        assert (await gateway.get(registration)).status_code == 404
+        cancelled = await gateway.delete(registration, headers={"If-Match": '"v1"'})
+        assert cancelled.status_code in (404, 428)
+        mine = await gateway.get(registration, headers={"X-Cancel-Token": token})
+        assert mine.status_code == 200
+        assert mine.json()["status"] == "confirmed"
+        assert token.encode() not in await stored_answers(database_url, key["Idempotency-Key"])
+
+    async def test_anonymous_callers_sharing_a_key_string_do_not_collide(
+        self, gateway: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        url = await self.event_url(gateway, settings)
+        key = {"Idempotency-Key": f"registration-{uuid.uuid4().hex[:6]}"}
+
+        alice = await gateway.post(url, json=person(name="Alice"), headers=key)
+        bob = await gateway.post(url, json=person(name="Bob"), headers=key)
+
+        assert alice.status_code == bob.status_code == 201, bob.text
+        assert "idempotent-replayed" not in bob.headers
+        assert bob.json()["id"] != alice.json()["id"]
+        assert bob.json()["cancel_token"] not in (None, alice.json()["cancel_token"])
+
+
+async def stored_answers(database_url: str, key: str) -> bytes:
+    connection = await asyncpg.connect(libpq_url(database_url))
+    try:
+        rows = await connection.fetch(
+            "SELECT body FROM participation.idempotency_keys WHERE key = $1", key
+        )
+    finally:
+        await connection.close()
+    assert len(rows) == 1
+    return b"".join(row["body"] for row in rows)

@@ -87,7 +87,7 @@ class TestRetries:
 
 
 class TestEncoding:
-    def test_equal_batches_give_equal_bytes_and_keys_whatever_their_key_order(self) -> None:
+    def test_equal_batches_give_equal_bytes_and_digests_whatever_their_key_order(self) -> None:
         batch = big_batch(milestones=1000)
         reordered = json.loads(json.dumps(batch, sort_keys=True))
         reordered["plans"][0] = dict(reversed(reordered["plans"][0].items()))
@@ -96,14 +96,55 @@ class TestEncoding:
 
         assert headers["Content-Encoding"] == "gzip"
         assert partner_sync.encode_batch(reordered) == (body, headers)
-        assert partner_sync.idempotency_key("c", batch) == partner_sync.idempotency_key(
-            "c", reordered
-        )
-        assert partner_sync.idempotency_key("c", batch) != partner_sync.idempotency_key("d", batch)
+        digest = partner_sync.batch_digest
+        assert digest("c", batch) == digest("c", reordered) != digest("d", batch)
 
     def test_small_batches_go_uncompressed(self) -> None:
         _, headers = partner_sync.encode_batch(big_batch(milestones=1))
         assert "Content-Encoding" not in headers
+
+
+class TestPushKeys:
+    def test_a_run_that_died_before_its_answer_reuses_its_key_for_the_same_batch(
+        self, tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "push"
+        batch = big_batch(milestones=2)
+
+        first = partner_sync.push_key(key_file, "c", batch)
+        after_a_crash = partner_sync.push_key(key_file, "c", batch)
+        another_batch = partner_sync.push_key(key_file, "c", big_batch(milestones=3))
+
+        assert first == after_a_crash
+        assert another_batch != first
+
+    def test_a_final_answer_ends_the_push_so_the_same_batch_gets_a_new_key(
+        self, tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "push"
+        keys: list[str] = []
+
+        def server(request: httpx.Request) -> httpx.Response:
+            keys.append(request.headers["idempotency-key"])
+            return answer(422, {"applied": False})
+
+        client = httpx.Client(transport=httpx.MockTransport(server), base_url="http://magnet")
+        for _ in range(2):
+            assert partner_sync.push(client, "c", big_batch(1), key_file).status_code == 422
+
+        assert len(set(keys)) == 2
+        assert not key_file.exists()
+
+    def test_giving_up_keeps_the_key_for_the_next_run(self, tmp_path: Path) -> None:
+        key_file = tmp_path / "push"
+        client, _ = scripted(*[httpx.ConnectError("refused")] * partner_sync.ATTEMPTS)
+        client.base_url = httpx.URL("http://magnet")
+
+        with pytest.raises(httpx.ConnectError):
+            partner_sync.push(client, "c", big_batch(1), key_file, sleep=lambda _: None)
+
+        saved = json.loads(key_file.read_text())
+        assert partner_sync.push_key(key_file, "c", big_batch(1)) == saved["key"]
 
 
 def big_batch(milestones: int, done: int = 0) -> dict[str, Any]:
@@ -137,6 +178,14 @@ def big_batch(milestones: int, done: int = 0) -> dict[str, Any]:
     }
 
 
+def delete_plan(client: httpx.Client, city: str, refusal: str) -> None:
+    """Delete the plan a refusal names ("… (id <uuid>, external_id …)") through the API."""
+    plan_id = refusal.split("(id ")[1].split(",")[0]
+    url = f"/api/v1/transfer/cities/{city}/plans/{plan_id}"
+    deleted = client.delete(url, headers={"If-Match": '"v1"'})
+    assert deleted.status_code == 204, deleted.text
+
+
 def ids_in(answer: dict[str, Any]) -> set[str]:
     kinds = ("plans", "milestones", "indicators")
     return {record["id"] for kind in kinds for record in answer[kind]}
@@ -160,6 +209,37 @@ class TestAgainstTheStack:
         with partner_sync.connect(stack.gateway_url, created.json()["key"]) as client:
             await self.push_then_pull(client, city, database_url, tmp_path / "cursor")
 
+    async def test_a_refused_batch_is_applied_once_its_cause_is_fixed(
+        self,
+        stack: Stack,
+        gateway: httpx.AsyncClient,
+        admin: dict[str, str],
+        database_url: str,
+        tmp_path: Path,
+    ) -> None:
+        city = await make_city(database_url, ("city-vibe", "housing"))
+        created = await gateway.post(
+            "/api/v1/auth/api-keys", json={"city": city, "name": "example client"}, headers=admin
+        )
+        assert created.status_code == 201, created.text
+        key_file = tmp_path / "push-key"
+        holder = {"plans": [{"external_id": "P-0", "challenge": "housing", "title": {"hr": "S"}}]}
+        batch = big_batch(milestones=3)
+        with partner_sync.connect(stack.gateway_url, created.json()["key"]) as client:
+            assert partner_sync.push(client, city, holder, key_file).status_code == 200
+            key = partner_sync.push_key(key_file, city, batch)
+            refused = partner_sync.push(client, city, batch, key_file)
+            assert refused.status_code == 422, refused.text  # P-0 holds the challenge
+            delete_plan(client, city, refused.json()["plans"][0]["errors"][0]["msg"])
+            # As if that run had died before reading its answer: the next one reuses the key.
+            saved = {"digest": partner_sync.batch_digest(city, batch), "key": key}
+            partner_sync.write_atomically(key_file, json.dumps(saved))
+            fixed = partner_sync.push(client, city, batch, key_file)
+
+        assert fixed.status_code == 200, fixed.text
+        assert "idempotent-replayed" not in fixed.headers
+        assert fixed.json()["summary"] == {"created": 5}
+
     async def push_then_pull(
         self, client: httpx.Client, city: str, database_url: str, cursor_file: Path
     ) -> None:
@@ -168,10 +248,18 @@ class TestAgainstTheStack:
         def run(call: Callable[..., Any], *args: Any) -> Any:
             return asyncio.to_thread(call, client, city, *args)
 
+        key_file = cursor_file.with_name("push-key")
         batch = big_batch(milestones=600)  # > 64 KiB: goes gzip-compressed through the gateway
         assert "Content-Encoding" in partner_sync.encode_batch(batch)[1]
-        first = await run(partner_sync.push, batch)
-        replay = await run(partner_sync.push, batch)
+
+        # A run that sent the batch and died before reading the answer, then the next run:
+        key = await asyncio.to_thread(partner_sync.push_key, key_file, city, batch)
+        body, headers = partner_sync.encode_batch(batch)
+        url = partner_sync.SYNC_PATH.format(city=city)
+        first = await asyncio.to_thread(
+            client.post, url, content=body, headers={**headers, "Idempotency-Key": key}
+        )
+        replay = await run(partner_sync.push, batch, key_file)
 
         assert first.status_code == 200, first.text
         assert first.json()["summary"] == {"created": 602}
@@ -179,6 +267,10 @@ class TestAgainstTheStack:
         assert replay.status_code == 200
         assert replay.headers["idempotent-replayed"] == "true"
         assert replay.content == first.content
+        assert not key_file.exists()
+        again = await run(partner_sync.push, batch, key_file)
+        assert "idempotent-replayed" not in again.headers
+        assert again.json()["summary"] == {"unchanged": 602}
 
         await settle(database_url)
         applied = await run(partner_sync.pull, cursor_file, seen.append)
@@ -189,7 +281,7 @@ class TestAgainstTheStack:
         saved = await asyncio.to_thread(partner_sync.load_cursor, cursor_file)
         assert saved is not None
 
-        changed = await run(partner_sync.push, big_batch(milestones=600, done=2))
+        changed = await run(partner_sync.push, big_batch(milestones=600, done=2), key_file)
         assert changed.status_code == 200, changed.text
         assert changed.json()["summary"] == {"unchanged": 600, "updated": 2}
         await settle(database_url)

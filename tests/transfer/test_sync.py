@@ -253,18 +253,31 @@ class TestIdempotency:
         assert replay.headers["idempotent-replayed"] == "true"
         assert other.status_code == 422
 
-    async def test_a_refused_batch_is_replayed_as_refused(
+    async def test_a_refused_batch_is_not_kept_and_runs_again_once_fixed(
         self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
     ) -> None:
+        holder = {"plans": [{"external_id": "old-housing", **plan_body("housing")}]}
+        assert (await push(api, city, partner, holder)).status_code == 200
         key = str(uuid.uuid4())
-        body = batch()
-        body["plans"][0]["challenge"] = "mobility-x"
-        first = await push(api, city, partner, body, key)
-        replay = await push(api, city, partner, body, key)
 
-        assert first.status_code == replay.status_code == 422
-        assert replay.content == first.content
-        assert replay.headers["content-type"] == "application/problem+json"
+        refused = await push(api, city, partner, batch(), key)
+        again = await push(api, city, partner, batch(), key)
+        assert refused.status_code == again.status_code == 422, refused.text
+        assert "idempotent-replayed" not in again.headers
+        [old] = await plans_of(api, city)
+        deleted = await api.delete(
+            f"{BASE}/{city}/plans/{old['id']}", headers={**partner, "If-Match": '"v1"'}
+        )
+        assert deleted.status_code == 204, deleted.text
+        fixed = await push(api, city, partner, batch(), key)
+        replay = await push(api, city, partner, batch(), key)
+
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["summary"] == {"created": 5}
+        assert "idempotent-replayed" not in fixed.headers
+        assert replay.content == fixed.content
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert [p["external_id"] for p in await plans_of(api, city)] == ["plan-housing"]
 
     async def test_twenty_parallel_replays_with_one_key_apply_once(
         self, api: httpx.AsyncClient, city: str, partner: dict[str, str]

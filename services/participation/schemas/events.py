@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
 
 from shared.i18n import Translations
+from shared.idempotency import SHOWN_ONCE
 
 
 class AgeBand(StrEnum):
@@ -126,8 +127,13 @@ class Registration(BaseModel):
 
 
 class NewRegistration(Registration):
-    cancel_token: str = Field(
-        description="Shown once: send it as `X-Cancel-Token` to read, cancel or erase."
+    cancel_token: str | None = Field(
+        description=(
+            "Shown once: send it as `X-Cancel-Token` to read, cancel or erase. Null in a "
+            "replay to an anonymous caller (Idempotency-Key), who may not be the one it was "
+            "issued to."
+        ),
+        json_schema_extra=SHOWN_ONCE,
     )
 
 

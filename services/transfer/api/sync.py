@@ -53,10 +53,12 @@ the server's `current` record (with `external_id` and `plan_external_id`, as you
 are `not_applied`, and the summary counts exactly the statuses listed. The 409 and 422
 answers are problem documents carrying the same per-record lists.
 
-With `Idempotency-Key`, a retry of the same body returns the first answer byte for byte
-(whatever its status); the same key with another body is a 422; a retry while the first is
-still running is a 409. Bodies are limited to 1 MiB: send `Content-Encoding: gzip` for
-large batches (compress deterministically, e.g. gzip mtime 0, so retries are identical).
+With `Idempotency-Key`, a retry of the same body returns the first applied answer byte
+for byte; a refused batch (409, 422) applied nothing and is not kept, so the same batch with
+the same key runs again once its cause is fixed. The same key with another body is a 422; a
+retry while the first is still running is a 409. Bodies are limited to 1 MiB: send
+`Content-Encoding: gzip` for large batches (compress deterministically, e.g. gzip mtime 0,
+so retries are identical).
 """
 
 
