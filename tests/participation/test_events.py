@@ -286,7 +286,7 @@ class TestPersonalData:
         assert (public.status_code, by_resident.status_code) == (401, 403)
         assert [r["email"] for r in listed.json()["items"]] == [body["email"]]
         assert exported.headers["content-type"].startswith("text/csv")
-        lines = exported.text.splitlines()
+        lines = exported.content.decode("utf-8-sig").splitlines()
         assert lines[0] == "name,email,age_band,status,waitlist_position,attended,registered_at"
         assert lines[1].startswith(f"'=HYPERLINK(evil),{body['email']},65-plus,confirmed,,False,")
         assert body["email"] not in (await participation.get(f"{API}/events/{event['id']}")).text

@@ -7,10 +7,8 @@ statistics stay true.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -27,6 +25,7 @@ from services.participation.service import seats
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
 from shared.constraints import UNIQUE_VIOLATION, violated
+from shared.csv_export import csv_bytes
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -258,29 +257,20 @@ async def list_registrations(
     )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-async def export_csv(connection: AsyncConnection, principal: Principal, event_id: uuid.UUID) -> str:
+async def export_csv(
+    connection: AsyncConnection, principal: Principal, event_id: uuid.UUID
+) -> bytes:
     await get_event(connection, principal, event_id)
     rows = await connection.execute(
         select(*_COLUMNS)
         .where(Registration.event_id == event_id)
         .order_by(Registration.created_at, Registration.id)
     )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["name", "email", "age_band", "status", "waitlist_position", "attended", "registered_at"]
-    )
-    for row in rows:
-        registration = _to_registration(row)
-        writer.writerow(
-            _cell(value)
-            for value in (
+    registrations = [_to_registration(row) for row in rows]
+    return csv_bytes(
+        ["name", "email", "age_band", "status", "waitlist_position", "attended", "registered_at"],
+        (
+            (
                 registration.name,
                 registration.email,
                 registration.age_band,
@@ -289,5 +279,6 @@ async def export_csv(connection: AsyncConnection, principal: Principal, event_id
                 registration.attended,
                 registration.created_at.isoformat(),
             )
-        )
-    return buffer.getvalue()
+            for registration in registrations
+        ),
+    )

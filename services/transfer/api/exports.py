@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from services.transfer.api.common import PREFIX, CityCode
 from services.transfer.service import exports
+from shared.csv_export import csv_response
 from shared.db import ReadConnection
 from shared.i18n import Language
 from shared.problems import problem_responses
@@ -27,6 +28,10 @@ async def indicators_json(city: CityCode, connection: ReadConnection) -> dict[st
 @router.get(
     "/cities/{city}/indicators.csv",
     summary="The city's indicators as CSV, one row per reporting period",
+    description=(
+        "UTF-8 with a byte order mark and CRLF line ends; a cell that a spreadsheet would read "
+        "as a formula starts with a single quote."
+    ),
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **problem_responses(404)},
 )
@@ -35,9 +40,5 @@ async def indicators_csv(
     connection: ReadConnection,
     lang: Annotated[Language | None, Query(description="Language of the titles")] = None,
 ) -> Response:
-    body = await exports.indicators_csv(connection, city, lang.value if lang else None)
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{city}-indicators.csv"'},
-    )
+    rows = await exports.indicators_csv(connection, city, lang.value if lang else None)
+    return csv_response(exports.CSV_COLUMNS, rows, filename=f"{city}-indicators.csv")

@@ -6,8 +6,7 @@ codes, narratives per language); CSV has one row per indicator period.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +34,7 @@ CSV_COLUMNS = [
     "period_start",
     "period_end",
     "actual",
+    "comment",
     "progress",
 ]
 
@@ -104,36 +104,39 @@ async def iati_json(db: read.Db, city: str) -> dict[str, Any]:
     return {"iati-version": "2.03", "city": city, "result": results}
 
 
-async def indicators_csv(db: read.Db, city: str, lang: str | None) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for plan, indicators in await _plans_and_indicators(db, city):
+async def indicators_csv(db: read.Db, city: str, lang: str | None) -> list[list[Any]]:
+    """One row per reported period (one row with empty period cells when none is)."""
+    return list(_csv_rows(city, await _plans_and_indicators(db, city), lang))
+
+
+def _csv_rows(
+    city: str, plans: list[tuple[dict[str, Any], list[schemas.Indicator]]], lang: str | None
+) -> Iterator[list[Any]]:
+    for plan, indicators in plans:
         for indicator in indicators:
-            common = {
-                "city": city,
-                "plan_id": plan["id"],
-                "challenge": plan["challenge"],
-                "indicator_id": indicator.id,
-                "code": indicator.code,
-                "title": pick(dict(indicator.title), lang),
-                "unit": indicator.unit,
-                "measure": indicator.measure,
-                "ascending": str(indicator.ascending).lower(),
-                "baseline_value": indicator.baseline.value if indicator.baseline else None,
-                "baseline_date": indicator.baseline.date if indicator.baseline else None,
-                "target_value": indicator.target.value if indicator.target else None,
-                "target_date": indicator.target.date if indicator.target else None,
-                "progress": indicator.progress,
-            }
+            baseline, target = indicator.baseline, indicator.target
+            common = [
+                city,
+                plan["id"],
+                plan["challenge"],
+                indicator.id,
+                indicator.code,
+                pick(dict(indicator.title), lang),
+                indicator.unit,
+                indicator.measure,
+                str(indicator.ascending).lower(),
+                baseline.value if baseline else None,
+                baseline.date if baseline else None,
+                target.value if target else None,
+                target.date if target else None,
+            ]
             periods: list[schemas.Period | None] = [*indicator.periods] or [None]
             for period in periods:
-                writer.writerow(
-                    {
-                        **common,
-                        "period_start": period.start if period else None,
-                        "period_end": period.end if period else None,
-                        "actual": period.actual if period else None,
-                    }
-                )
-    return out.getvalue()
+                yield [
+                    *common,
+                    period.start if period else None,
+                    period.end if period else None,
+                    period.actual if period else None,
+                    pick(period.comment, lang) if period and period.comment else None,
+                    indicator.progress,
+                ]
