@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
+    # Who publishes the transfer plans as IATI activities (the transfer service's iati.xml).
+    # The ref prefixes every activity identifier, so it may not hold / & | ? or spaces.
+    iati_reporting_org_ref: str = Field(
+        default="MAGNET-CELJE", min_length=1, max_length=100, pattern=r"^[^/&|?\s]+$"
+    )
+    iati_reporting_org_name: str = Field(default="City Municipality of Celje", min_length=1)
+    iati_reporting_org_type: str = Field(default="10", pattern=r"^[0-9]{2}$")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

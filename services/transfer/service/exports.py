@@ -1,8 +1,4 @@
-"""A city's indicators in shapes partner cities reuse in their own EU reporting.
-
-JSON follows IATI 2.03's result/indicator/period structure (measure and ascending as IATI
-codes, narratives per language); CSV has one row per indicator period.
-"""
+"""A city's indicators as CSV, one row per indicator period (IATI shapes: `iati.py`)."""
 
 from __future__ import annotations
 
@@ -16,7 +12,6 @@ from services.transfer.models import Indicator, Plan
 from services.transfer.service import read
 from shared.i18n import pick
 
-IATI_MEASURE = {"unit": "1", "percentage": "2", "qualitative": "5"}
 CSV_COLUMNS = [
     "city",
     "plan_id",
@@ -39,10 +34,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _narratives(text: dict[str, str]) -> list[dict[str, str]]:
-    return [{"lang": lang, "text": value} for lang, value in sorted(text.items())]
-
-
 async def _plans_and_indicators(
     db: read.Db, city: str
 ) -> list[tuple[dict[str, Any], list[schemas.Indicator]]]:
@@ -58,50 +49,6 @@ async def _plans_and_indicators(
     )
     indicators = await read.load_indicators(db, Indicator.city_code == city)
     return [(dict(plan), [i for i in indicators if i.plan_id == plan["id"]]) for plan in plans]
-
-
-def _value(value: schemas.Value | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    return {"value": value.value, "iso-date": value.date.isoformat() if value.date else None}
-
-
-async def iati_json(db: read.Db, city: str) -> dict[str, Any]:
-    results = []
-    for plan, indicators in await _plans_and_indicators(db, city):
-        results.append(
-            {
-                "type": "2",  # IATI ResultType 2: outcome
-                "ref": str(plan["id"]),
-                "challenge": plan["challenge"],
-                "title": {"narrative": _narratives(plan["title"])},
-                "indicator": [
-                    {
-                        "ref": indicator.code,
-                        "measure": IATI_MEASURE[indicator.measure],
-                        "ascending": "1" if indicator.ascending else "0",
-                        "unit": indicator.unit,
-                        "title": {"narrative": _narratives(indicator.title)},
-                        "baseline": _value(indicator.baseline),
-                        "target": _value(indicator.target),
-                        "progress": indicator.progress,
-                        "period": [
-                            {
-                                "period-start": {"iso-date": period.start.isoformat()},
-                                "period-end": {"iso-date": period.end.isoformat()},
-                                "actual": {
-                                    "value": period.actual,
-                                    "comment": {"narrative": _narratives(period.comment or {})},
-                                },
-                            }
-                            for period in indicator.periods
-                        ],
-                    }
-                    for indicator in indicators
-                ],
-            }
-        )
-    return {"iati-version": "2.03", "city": city, "result": results}
 
 
 async def indicators_csv(db: read.Db, city: str, lang: str | None) -> list[list[Any]]:
