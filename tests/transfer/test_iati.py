@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from lxml import etree
 
 from services.transfer.app import create_app
+from services.transfer.service import iati
 from shared.settings import Settings
 from tests.conftest import asgi_client, make_settings
 from tests.transfer.test_plans import BASE
@@ -240,3 +242,21 @@ class TestIatiJson:
             ([{"value": 40.0}], []),
         ]
         assert indicator["progress"] == 0.3125
+
+
+class TestActivityStatus:
+    @pytest.mark.parametrize(
+        ("today", "status"),
+        [
+            (date(2025, 9, 30), "1"),  # pipeline: before the first stage
+            (date(2025, 10, 1), "2"),  # implementation
+            (date(2027, 12, 31), "2"),
+            (date(2028, 1, 1), "3"),  # finalisation: after the last stage
+        ],
+    )
+    def test_status_follows_the_stages(self, today: date, status: str) -> None:
+        starts, ends = [date(2025, 10, 1), date(2026, 7, 1)], [date(2027, 12, 31)]
+        assert iati.activity_status(starts, ends, today) == status
+
+    def test_a_plan_without_dated_stages_is_in_the_pipeline(self) -> None:
+        assert iati.activity_status([], [], date(2026, 1, 1)) == "1"

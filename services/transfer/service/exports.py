@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
-
 from services.transfer import schemas
-from services.transfer.models import Indicator, Plan
 from services.transfer.service import read
 from shared.i18n import pick
 
@@ -34,26 +31,10 @@ CSV_COLUMNS = [
 ]
 
 
-async def _plans_and_indicators(
-    db: read.Db, city: str
-) -> list[tuple[dict[str, Any], list[schemas.Indicator]]]:
-    await read.ensure_city_exists(db, city)
-    plans = (
-        (
-            await db.execute(
-                select(Plan.__table__).where(Plan.city_code == city).order_by(Plan.challenge)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    indicators = await read.load_indicators(db, Indicator.city_code == city)
-    return [(dict(plan), [i for i in indicators if i.plan_id == plan["id"]]) for plan in plans]
-
-
 async def indicators_csv(db: read.Db, city: str, lang: str | None) -> list[list[Any]]:
     """One row per reported period (one row with empty period cells when none is)."""
-    return list(_csv_rows(city, await _plans_and_indicators(db, city), lang))
+    await read.ensure_city_exists(db, city)
+    return list(_csv_rows(city, await read.plans_with_indicators(db, city), lang))
 
 
 def _csv_rows(

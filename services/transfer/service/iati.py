@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from services.transfer import schemas
-from services.transfer.models import City, Indicator, Plan
+from services.transfer.models import City
 from services.transfer.service import read
 from shared.problems import NotFound
 from shared.settings import Settings
@@ -90,16 +90,7 @@ async def activities(
     ).one_or_none()
     if row is None:
         raise NotFound(f"There is no partner city {city!r}.")
-    plans = (
-        (
-            await db.execute(
-                select(Plan.__table__).where(Plan.city_code == city).order_by(Plan.challenge)
-            )
-        )
-        .mappings()
-        .all()
-    )
-    indicators = await read.load_indicators(db, Indicator.city_code == city)
+    plans = await read.plans_with_indicators(db, city)
     reporter = Org(
         name={"en": settings.iati_reporting_org_name},
         ref=settings.iati_reporting_org_ref,
@@ -107,15 +98,15 @@ async def activities(
     )
     return [
         _activity(
-            dict(plan),
-            [i for i in indicators if i.plan_id == plan["id"]],
+            plan,
+            indicators,
             reporter,
             city_name=row.name,
             country=row.country,
             coordinator=row.coordinator,
             today=today or datetime.now(UTC).date(),
         )
-        for plan in plans
+        for plan, indicators in plans
     ]
 
 
@@ -135,12 +126,6 @@ def _activity(
     dates = [(PLANNED_START, starts[0] if starts else plan["created_at"].date())]
     if ends:
         dates.append((PLANNED_END, ends[-1]))
-    if not starts or today < starts[0]:
-        status = STATUS_PIPELINE
-    elif ends and today > ends[-1]:
-        status = STATUS_FINALISATION
-    else:
-        status = STATUS_IMPLEMENTATION
     description = (
         f"{city_name} transfers practices of Celje's MAGNET network for the challenge "
         f"{plan['challenge']}, through URBACT's stages understand, adapt and re-use."
@@ -157,12 +142,21 @@ def _activity(
             replace(reporter, role="2"),
             Org(name={"en": coordinator}, role="4", type="10"),
         ],
-        status=status,
+        status=activity_status(starts, ends, today),
         dates=dates,
         country=country,
         challenge=plan["challenge"],
         indicators=[_indicator(indicator) for indicator in indicators],
     )
+
+
+def activity_status(starts: list[date], ends: list[date], today: date) -> str:
+    """IATI ActivityStatus from the plan's stages: before, during or after them."""
+    if not starts or today < starts[0]:
+        return STATUS_PIPELINE
+    if ends and today > ends[-1]:
+        return STATUS_FINALISATION
+    return STATUS_IMPLEMENTATION
 
 
 def _indicator(indicator: schemas.Indicator) -> IndicatorResult:

@@ -243,3 +243,20 @@ async def get_report(
 async def ensure_city_exists(db: Db, city: str) -> None:
     if await db.scalar(select(City.code).where(City.code == city)) is None:
         raise NotFound(f"There is no partner city {city!r}.")
+
+
+async def plans_with_indicators(
+    db: Db, city: str
+) -> list[tuple[dict[str, Any], list[schemas.Indicator]]]:
+    """The city's plans (stored rows, by challenge), each with its indicators."""
+    plans = (
+        (
+            await db.execute(
+                select(Plan.__table__).where(Plan.city_code == city).order_by(Plan.challenge)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    indicators = await load_indicators(db, Indicator.city_code == city)
+    return [(dict(plan), [i for i in indicators if i.plan_id == plan["id"]]) for plan in plans]
