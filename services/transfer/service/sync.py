@@ -5,6 +5,12 @@ the rows as they are, locked for the rest of the transaction; only when nothing 
 or in conflict is anything written, with one set-based statement per table. Batches of one
 city run one at a time (a transaction-scoped advisory lock), so a classification can never
 be overtaken by a concurrent batch.
+
+A record the city has no row for by its `external_id` takes over the row made outside sync
+(by staff or the demo data) that holds its unique key: a plan the plan of its challenge, an
+indicator its plan's indicator of the same code. So a partner's first batch works on data
+that already exists instead of colliding with it. A refused batch reports the records it
+would have written as `not_applied`.
 """
 
 from __future__ import annotations
