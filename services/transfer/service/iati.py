@@ -82,9 +82,7 @@ class Activity:
     indicators: list[IndicatorResult]
 
 
-async def activities(
-    db: read.Db, settings: Settings, city: str, today: date | None = None
-) -> list[Activity]:
+async def activities(db: read.Db, settings: Settings, city: str) -> list[Activity]:
     row = (
         await db.execute(select(City.name, City.country, City.coordinator).where(City.code == city))
     ).one_or_none()
@@ -104,7 +102,7 @@ async def activities(
             city_name=row.name,
             country=row.country,
             coordinator=row.coordinator,
-            today=today or datetime.now(UTC).date(),
+            today=datetime.now(UTC).date(),
         )
         for plan, indicators in plans
     ]
