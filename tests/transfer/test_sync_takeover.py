@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -126,3 +128,23 @@ class TestPlanTakeover:
         assert response.json()["summary"] == {"invalid": 1, "not_applied": 4}
         [stored] = await plans_of(api, city)
         assert stored == {**stored, "id": staff_plan["id"], "external_id": None, "version": 1}
+
+    async def test_concurrent_first_batches_take_the_plan_over_once(
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+    ) -> None:
+        staff_plan = await create_plan(api, city, partner)
+
+        responses = await asyncio.gather(*(push(api, city, partner, batch()) for _ in range(6)))
+
+        assert [response.status_code for response in responses] == [200] * 6
+        summaries = sorted(json.dumps(r.json()["summary"]) for r in responses)
+        assert (
+            summaries
+            == [json.dumps({"created": 4, "updated": 1})] + [json.dumps({"unchanged": 5})] * 5
+        )
+        [plan] = await plans_of(api, city)
+        assert (plan["id"], plan["external_id"], plan["version"]) == (
+            staff_plan["id"],
+            "plan-housing",
+            2,
+        )
