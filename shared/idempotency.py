@@ -181,7 +181,11 @@ async def _guard(
         Header(
             min_length=1,
             max_length=255,
-            description="Retries with the same key and body return the first answer.",
+            description=(
+                "Retries with the same key and body return the first answer (a 4xx is not "
+                "kept). Anonymous callers' keys are scoped by the request, and a replay to "
+                "them carries no secret shown once (it is null)."
+            ),
         ),
     ] = None,
 ) -> IdempotencyGuard:
