@@ -21,6 +21,7 @@ from cli.up import run
 from shared.auth import Role
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all
+from shared.observability import configure_logging
 from shared.settings import Settings
 
 app = typer.Typer(
@@ -56,12 +57,21 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 @app.command()
 def up(
-    port: Annotated[int, typer.Option(help="The gateway's port.", min=1, max=65535)] = 8000,
-    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="The gateway's port. Default: MAGNET_GATEWAY_PORT, else 8000.", min=1, max=65535
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="The address to listen on. Default: MAGNET_HOST.")
+    ] = None,
 ) -> None:
     """Migrate, seed demo data and run the gateway and the three services until Ctrl-C."""
 
-    settings = _settings(gateway_port=port, host=host)
+    # Only what was given on the command line overrides the environment.
+    given = {"gateway_port": port, "host": host}
+    settings = _settings(**{key: value for key, value in given.items() if value is not None})
     try:
         code = run(settings)
     except CommandError as exc:
@@ -82,11 +92,14 @@ def serve(
     settings = _settings()
     if settings.database_url is None:
         _fail("DATABASE_URL is not set (use `magnet up` for the embedded database)", code=2)
+    # uvicorn's own lines too go out as JSON lines tagged with the service.
+    configure_logging(settings.log_level, settings.log_json, service=name.value)
     uvicorn.run(
         f"services.{name.value}.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.service_port(name.value),
+        log_config=None,
         log_level="warning",
         access_log=False,
         server_header=False,  # no need to tell the world which server answers

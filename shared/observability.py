@@ -4,16 +4,28 @@ One pure ASGI middleware does all of it per request: it accepts the caller's `X-
 (or makes one), echoes it on the response, binds it (and the trace id from `traceparent`)
 to every log line of the request, and records the request in a histogram labelled by the
 route template, never the raw path, so label cardinality stays bounded.
+
+Logs are JSON lines that ingestion can trust: every record, ours and the libraries' (uvicorn,
+SQLAlchemy, …) through the standard `logging` bridge, is one JSON object tagged with its
+`service` and `process` (pid), written with ONE `write()` of at most `PIPE_BUF` bytes. Several
+processes share one stream (the `magnet up` children, the workers of a service), and `print`
+writes a record and its newline in two calls: two processes' records then share a line and
+an empty line follows. A single write of at most `PIPE_BUF` bytes is atomic on a pipe, so no
+other process's record can land inside it; a record that would be longer has its longest
+values shortened (keeping their ends, where a traceback says what failed) and says so.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import select
 import sys
 import time
 from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -54,25 +66,123 @@ def add_request_ids(
     return event
 
 
-def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
-    processors: list[structlog.typing.Processor] = [
+MAX_RECORD_BYTES = select.PIPE_BUF  # 4096 on Linux: the size one write() keeps whole
+_SHORTENED = "…"
+
+
+class LineWriter:
+    """Writes each record as one line with one `write()` on a file descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def msg(self, message: str) -> None:
+        data = message.encode("utf-8", "replace") + b"\n"
+        while data:  # a blocking write of <= PIPE_BUF bytes is whole; longer ones may split
+            written = os.write(self.fd, data)
+            data = data[written:]
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _size(event: dict[str, Any]) -> int:
+    return len(json.dumps(event, default=repr, ensure_ascii=False).encode())
+
+
+def _shortened(event: dict[str, Any], budget: int) -> dict[str, Any]:
+    """The record with its longest string values cut (their ends kept) to fit `budget`."""
+    event = {**event, "truncated": True}
+    for _ in range(2 * len(event) + 4):  # multi-byte text may take a second cut
+        excess = _size(event) - budget
+        if excess <= 0:
+            return event
+        key, value = max(
+            ((k, v) for k, v in event.items() if isinstance(v, str)),
+            key=lambda item: len(item[1].encode()),
+            default=("", ""),
+        )
+        if len(value) <= len(_SHORTENED):
+            break
+        keep = max(0, len(value) - excess - len(_SHORTENED) - 16)
+        event[key] = _SHORTENED + value[len(value) - keep :]
+    if _size(event) <= budget:
+        return event
+    # What is too long is not a string (or there are too many keys): keep the essentials.
+    wanted = ("event", "level", "timestamp", "service", "process", "request_id", "truncated")
+    return {key: str(event[key])[:200] for key in wanted if key in event}
+
+
+def render_json_line(logger: object, method: str, event: structlog.typing.EventDict) -> str:
+    """JSON on one line (no raw newline can appear in it), at most MAX_RECORD_BYTES."""
+    rendered = json.dumps(event, default=repr, ensure_ascii=False)
+    if len(rendered) * 4 < MAX_RECORD_BYTES or len(rendered.encode()) < MAX_RECORD_BYTES:
+        return rendered
+    shortened = _shortened(dict(event), MAX_RECORD_BYTES - 1)
+    return json.dumps(shortened, default=repr, ensure_ascii=False)
+
+
+def _tagger(service: str) -> structlog.typing.Processor:
+    def tag(
+        logger: object, method: str, event: structlog.typing.EventDict
+    ) -> structlog.typing.EventDict:
+        event.setdefault("service", service)
+        event["process"] = os.getpid()  # read per record: workers are forked after set-up
+        return event
+
+    return tag
+
+
+def configure_logging(level: str = "INFO", json_logs: bool = True, service: str = "magnet") -> None:
+    """structlog and the standard `logging` tree (uvicorn, libraries) to one line writer."""
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         add_request_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
+        _tagger(service),
     ]
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
+        render_json_line if json_logs else structlog.dev.ConsoleRenderer(colors=False)
     )
+    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    writer = LineWriter(sys.stderr.fileno())
     structlog.configure(
-        processors=[*processors, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-        ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=lambda *args: writer,
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(_WriterStream(writer))
+    handler.terminator = ""
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(max(numeric_level, logging.WARNING))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
+        logging.getLogger(name).handlers = []  # uvicorn's own (plain text) handlers
+        logging.getLogger(name).propagate = True
+
+
+class _WriterStream:
+    """What `logging.StreamHandler` writes a formatted record to: one line per record."""
+
+    def __init__(self, writer: LineWriter) -> None:
+        self.writer = writer
+
+    def write(self, text: str) -> None:
+        self.writer.msg(text)
+
+    def flush(self) -> None:
+        pass
 
 
 def new_traceparent(parent: str | None) -> str:
