@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=6000, ge=0)
     rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Set: the gateway's rate limits are counted in Redis, shared by every replica.
+    redis_url: str | None = None
+    rate_limit_key_prefix: str = "magnet"
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
 
     @field_validator("cors_origins", mode="before")

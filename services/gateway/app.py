@@ -139,6 +139,8 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         },
         per_credential=settings.rate_limit_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
+        redis_url=settings.redis_url,
+        key_prefix=settings.rate_limit_key_prefix,
     )
     app = create_service_app(
         name="gateway",
