@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=0, ge=0, le=500)
     db_pool_timeout: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    # DATABASE_URL points at PgBouncer in transaction mode: no named prepared statements,
+    # no startup parameters PgBouncer refuses (statement_timeout then belongs to the role).
+    db_pgbouncer: bool = False
     peer_connect_timeout: float = Field(default=1.0, gt=0)
     peer_timeout: float = Field(default=5.0, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
