@@ -14,12 +14,18 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp
 
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
 from shared.limits import BodySizeLimitMiddleware
-from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from shared.observability import (
+    ObservabilityMiddleware,
+    configure_logging,
+    metrics_endpoint,
+    watch_database_pool,
+)
 from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
@@ -101,6 +107,7 @@ def create_service_app(
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     app_class: type[FastAPI] = FastAPI,
+    announce_routes: bool = True,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     settings = settings or get_settings()
@@ -109,6 +116,8 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings, application_name=f"magnet-{name}")
+        if isinstance(pool := app.state.database.engine.pool, QueuePool):
+            watch_database_pool(name, pool)
         app.state.peers = Peers(settings, peers)
         try:
             if extra_lifespan is None:
@@ -137,6 +146,9 @@ def create_service_app(
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)
     app.add_middleware(
-        ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
+        ObservabilityMiddleware,
+        service=name,
+        access_log_enabled=settings.access_log,
+        announce_route=announce_routes,
     )
     return app

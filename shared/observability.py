@@ -28,12 +28,19 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from fastapi.routing import iter_route_contexts
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# A service names the route template it answered with, for the gateway's per-route metrics
+# (the gateway reads it and does not pass it on). Bounded: the service's own routes.
+ROUTE_HEADER = b"x-magnet-route"
+# Where a proxy leaves the upstream's route template for the metrics of the request.
+PROXIED_ROUTE = "magnet.proxied_route"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
 
@@ -51,7 +58,20 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+DB_POOL = Gauge(
+    "magnet_db_pool_connections",
+    "This process's database connections: in use, idle in the pool, and the pool's size",
+    ["service", "state"],
+)
+
 access_log = structlog.get_logger("magnet.access")
+
+
+def watch_database_pool(service: str, pool: QueuePool) -> None:
+    """Gauges read from the pool when `/metrics` is scraped."""
+    DB_POOL.labels(service, "in_use").set_function(pool.checkedout)
+    DB_POOL.labels(service, "idle").set_function(pool.checkedin)
+    DB_POOL.labels(service, "size").set_function(pool.size)
 
 
 def add_request_ids(
@@ -213,10 +233,19 @@ def _ids(scope: Scope) -> tuple[str | None, str | None]:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, *, service: str, access_log_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        access_log_enabled: bool = True,
+        announce_route: bool = False,
+    ) -> None:
         self.app = app
         self.service = service
         self.access_log_enabled = access_log_enabled
+        self.announce_route = announce_route  # behind the gateway: tell it the route template
+        self._templates: dict[int, str] | None = None  # id(route) → its full path template
         # The labelled metrics per (method, route, status): `labels()` costs on every call.
         self._metrics: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -237,20 +266,24 @@ class ObservabilityMiddleware:
         started = time.perf_counter()
         status_code = 500
         request_id_header = (b"x-request-id", request_id.encode())
+        proxied: list[str] = []  # a list: scope may be copied on its way to the proxy
+        scope[PROXIED_ROUTE] = proxied
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status_code
             if message["type"] == "http.response.start":
                 status_code = message["status"]
-                message["headers"] = [*message.get("headers", []), request_id_header]
+                extra = [request_id_header]
+                if self.announce_route and scope.get("route") is not None:
+                    extra.append((ROUTE_HEADER, self._template(scope).encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = (proxied and proxied[0]) or self._template(scope)
             self._record(method, template, status_code, elapsed)
             if self.access_log_enabled and template not in _QUIET_ROUTES:
                 access_log.info(
@@ -262,6 +295,21 @@ class ObservabilityMiddleware:
                 )
             request_id_var.reset(request_id_token)
             traceparent_var.reset(traceparent_token)
+
+    def _template(self, scope: Scope) -> str:
+        """The matched route's whole path template: a route of an included router knows
+        only its own part (`/entries/{ref}`), FastAPI's route contexts the prefixes too."""
+        route = scope.get("route")
+        if route is None:
+            return "unmatched"
+        if self._templates is None:
+            app = scope.get("app")
+            self._templates = {
+                id(context.original_route): context.path
+                for context in iter_route_contexts(getattr(app, "routes", []))
+                if context.path
+            }
+        return self._templates.get(id(route)) or getattr(route, "path", None) or "unmatched"
 
     def _record(self, method: str, template: str, status: int, elapsed: float) -> None:
         key = (method, template, status)

@@ -17,6 +17,7 @@ from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
+from services.gateway.gauges import watch_upstreams
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.proxy import ProxyApp, route_of
@@ -78,6 +79,7 @@ def _replace_readiness(app: FastAPI) -> None:
 async def _gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await _create_first_admin(app)
     async with upstream_sessions(app):
+        watch_upstreams(app.state.upstreams)
         yield
 
 
@@ -151,6 +153,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         settings=settings,
         extra_lifespan=_gateway_lifespan,
         app_class=GatewayApp,
+        announce_routes=False,  # the public edge: its answers name no route template
         edge_middleware=[partial(EdgeMiddleware, policy=edge)],
         openapi_url=None,
         docs_url=None,

@@ -241,6 +241,13 @@ class Pool:
         self._in_flight = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
 
+    def load(self, what: str) -> int:
+        """`in_flight` requests (each on a connection), `idle` connections or `waiting`
+        requests, for the gauges."""
+        return {"in_flight": self._in_flight, "idle": len(self._idle)}.get(what) or (
+            len(self._waiting) if what == "waiting" else 0
+        )
+
     async def request(
         self,
         method: str,
