@@ -23,8 +23,9 @@ from shared.limits import BodySizeLimitMiddleware
 from shared.observability import (
     ObservabilityMiddleware,
     configure_logging,
+    database_pool_gauges,
+    gauges_refreshed,
     metrics_endpoint,
-    watch_database_pool,
 )
 from shared.openapi import install_openapi
 from shared.peers import Peers
@@ -116,17 +117,18 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings, application_name=f"magnet-{name}")
-        if isinstance(pool := app.state.database.engine.pool, QueuePool):
-            watch_database_pool(name, pool)
         app.state.peers = Peers(settings, peers)
+        pool = app.state.database.engine.pool
+        assert isinstance(pool, QueuePool)
         try:
-            if extra_lifespan is None:
-                _freeze_startup_objects(settings)
-                yield
-            else:
-                async with extra_lifespan(app):
+            async with gauges_refreshed(database_pool_gauges(name, pool)):
+                if extra_lifespan is None:
                     _freeze_startup_objects(settings)
                     yield
+                else:
+                    async with extra_lifespan(app):
+                        _freeze_startup_objects(settings)
+                        yield
         finally:
             await app.state.peers.aclose()
             await app.state.database.dispose()

@@ -17,6 +17,7 @@ values shortened (keeping their ends, where a traceback says what failed) and sa
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -24,12 +25,22 @@ import re
 import select
 import sys
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import structlog
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -60,18 +71,56 @@ LATENCY = Histogram(
 
 DB_POOL = Gauge(
     "magnet_db_pool_connections",
-    "This process's database connections: in use, idle in the pool, and the pool's size",
+    "Database connections in use, idle in the pool, and the pools' size (summed over workers)",
     ["service", "state"],
+    multiprocess_mode="livesum",
 )
+# Gauges are set by refreshers: at each scrape, and every GAUGE_REFRESH_SECONDS in a service
+# of several workers, where a scrape reaches only one of them (`magnet serve --workers`).
+GAUGE_REFRESH_SECONDS = 2.0
+_gauge_refreshers: list[Callable[[], None]] = []
+
+
+def multiprocess() -> bool:
+    return "PROMETHEUS_MULTIPROC_DIR" in os.environ
+
+
+def refresh_gauges() -> None:
+    for refresh in list(_gauge_refreshers):
+        refresh()
+
+
+@asynccontextmanager
+async def gauges_refreshed(refresh: Callable[[], None]) -> AsyncIterator[None]:
+    """`refresh` keeps its gauges current while the block runs."""
+    _gauge_refreshers.append(refresh)
+    task = asyncio.create_task(_refresh_forever(refresh)) if multiprocess() else None
+    try:
+        yield
+    finally:
+        _gauge_refreshers.remove(refresh)
+        if task is not None:
+            task.cancel()
+
+
+async def _refresh_forever(refresh: Callable[[], None]) -> None:
+    while True:
+        refresh()
+        await asyncio.sleep(GAUGE_REFRESH_SECONDS)
+
+
+def database_pool_gauges(service: str, pool: QueuePool) -> Callable[[], None]:
+    in_use, idle, size = (DB_POOL.labels(service, state) for state in ("in_use", "idle", "size"))
+
+    def refresh() -> None:
+        in_use.set(pool.checkedout())
+        idle.set(pool.checkedin())
+        size.set(pool.size())
+
+    return refresh
+
 
 access_log = structlog.get_logger("magnet.access")
-
-
-def watch_database_pool(service: str, pool: QueuePool) -> None:
-    """Gauges read from the pool when `/metrics` is scraped."""
-    DB_POOL.labels(service, "in_use").set_function(pool.checkedout)
-    DB_POOL.labels(service, "idle").set_function(pool.checkedin)
-    DB_POOL.labels(service, "size").set_function(pool.size)
 
 
 def add_request_ids(
@@ -325,4 +374,9 @@ class ObservabilityMiddleware:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    refresh_gauges()
+    if not multiprocess():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    registry = CollectorRegistry()  # every worker's figures, added up
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     peer_timeout: float = Field(default=5.0, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
+    # `magnet serve`: processes per service, and how long a SIGTERM waits for requests in
+    # flight (under the pod's grace period, 30 s by default, less its preStop pause).
+    workers: int = Field(default=1, ge=1, le=64)
+    shutdown_timeout_seconds: float = Field(default=20.0, gt=0)
+
     log_level: str = "INFO"
     log_json: bool = True
     access_log: bool = True

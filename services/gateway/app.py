@@ -17,7 +17,7 @@ from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
-from services.gateway.gauges import watch_upstreams
+from services.gateway.gauges import upstream_gauges
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.proxy import ProxyApp, route_of
@@ -25,6 +25,7 @@ from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.observability import gauges_refreshed
 from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
 
@@ -78,8 +79,7 @@ def _replace_readiness(app: FastAPI) -> None:
 @asynccontextmanager
 async def _gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await _create_first_admin(app)
-    async with upstream_sessions(app):
-        watch_upstreams(app.state.upstreams)
+    async with upstream_sessions(app), gauges_refreshed(upstream_gauges(app.state.upstreams)):
         yield
 
 

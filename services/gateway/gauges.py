@@ -1,10 +1,10 @@
-"""Gauges of the gateway's upstreams, read when `/metrics` is scraped: each circuit
-breaker's state, and each connection pool's requests in flight, idle connections and
-requests waiting for a connection."""
+"""Gauges of the gateway's upstreams: each circuit breaker's state, and each connection
+pool's requests in flight, idle connections and requests waiting for a connection (summed
+over the gateway's workers; a breaker state is 1 when any worker's breaker is in it)."""
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 
 from prometheus_client import Gauge
 
@@ -15,21 +15,24 @@ BREAKER = Gauge(
     "magnet_upstream_breaker_state",
     "1 for the state each upstream's circuit breaker is in (closed, open, half-open)",
     ["upstream", "state"],
+    multiprocess_mode="livemax",
 )
 CONNECTIONS = Gauge(
     "magnet_upstream_pool",
     "Requests in flight, idle keep-alive connections and requests waiting, per upstream",
     ["upstream", "state"],
+    multiprocess_mode="livesum",
 )
+POOL_FIGURES = ("in_flight", "idle", "waiting")
 
 
-def _in_state(upstream: Upstream, state: BreakerState) -> float:
-    return float(upstream.breaker.state is state)
+def upstream_gauges(upstreams: dict[str, Upstream]) -> Callable[[], None]:
+    def refresh() -> None:
+        for name, upstream in upstreams.items():
+            current = upstream.breaker.state
+            for state in BreakerState:
+                BREAKER.labels(name, state.value).set(float(current is state))
+            for what in POOL_FIGURES:
+                CONNECTIONS.labels(name, what).set(upstream.pool.load(what))
 
-
-def watch_upstreams(upstreams: dict[str, Upstream]) -> None:
-    for name, upstream in upstreams.items():
-        for state in BreakerState:
-            BREAKER.labels(name, state.value).set_function(partial(_in_state, upstream, state))
-        for what in ("in_flight", "idle", "waiting"):
-            CONNECTIONS.labels(name, what).set_function(partial(upstream.pool.load, what))
+    return refresh
