@@ -242,11 +242,13 @@ class Pool:
         self._waiting: deque[asyncio.Future[None]] = deque()
 
     def load(self, what: str) -> int:
-        """`in_flight` requests (each on a connection), `idle` connections or `waiting`
-        requests, for the gauges."""
-        return {"in_flight": self._in_flight, "idle": len(self._idle)}.get(what) or (
-            len(self._waiting) if what == "waiting" else 0
-        )
+        """For the gauges: requests `in_flight` (each on a connection), `idle` connections,
+        or requests `waiting` for one."""
+        if what == "in_flight":
+            return self._in_flight
+        if what == "idle":
+            return len(self._idle)
+        return len(self._waiting)
 
     async def request(
         self,
