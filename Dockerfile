@@ -18,10 +18,11 @@ RUN mkdir shared services cli \
 
 # Editable install: the code locates alembic.ini and migrations/ from the repo root.
 COPY . .
+# A numeric user, so that Kubernetes can check `runAsNonRoot` (deploy/kubernetes).
 RUN pip install --no-cache-dir --no-deps -e . \
-    && useradd --system magnet
+    && useradd --system --uid 10001 --user-group magnet
 
-USER magnet
+USER 10001
 
 EXPOSE 8000
 

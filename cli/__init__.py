@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,6 +24,7 @@ from cli.up import run
 from shared.auth import Role
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all
+from shared.observability import configure_logging
 from shared.settings import Settings
 
 app = typer.Typer(
@@ -56,12 +60,21 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 @app.command()
 def up(
-    port: Annotated[int, typer.Option(help="The gateway's port.", min=1, max=65535)] = 8000,
-    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(
+            help="The gateway's port. Default: MAGNET_GATEWAY_PORT, else 8000.", min=1, max=65535
+        ),
+    ] = None,
+    host: Annotated[
+        str | None, typer.Option(help="The address to listen on. Default: MAGNET_HOST.")
+    ] = None,
 ) -> None:
     """Migrate, seed demo data and run the gateway and the three services until Ctrl-C."""
 
-    settings = _settings(gateway_port=port, host=host)
+    # Only what was given on the command line overrides the environment.
+    given = {"gateway_port": port, "host": host}
+    settings = _settings(**{key: value for key, value in given.items() if value is not None})
     try:
         code = run(settings)
     except CommandError as exc:
@@ -76,22 +89,37 @@ def serve(
         int | None, typer.Option(help="Default: the service's configured port.")
     ] = None,
     host: Annotated[str | None, typer.Option(help="Default: MAGNET_HOST.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes serving the port. Default: MAGNET_WORKERS, else 1.", min=1),
+    ] = None,
 ) -> None:
     """Run one service (as containers do)."""
 
-    settings = _settings()
+    settings = _settings(**({"workers": workers} if workers else {}))
     if settings.database_url is None:
         _fail("DATABASE_URL is not set (use `magnet up` for the embedded database)", code=2)
-    uvicorn.run(
-        f"services.{name.value}.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.service_port(name.value),
-        log_level="warning",
-        access_log=False,
-        server_header=False,  # no need to tell the world which server answers
-        timeout_graceful_shutdown=5,
-    )
+    # uvicorn's own lines too go out as JSON lines tagged with the service.
+    configure_logging(settings.log_level, settings.log_json, service=name.value)
+    with ExitStack() as stack:
+        if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            # Each worker writes its figures there; /metrics adds them up (any worker answers).
+            metrics_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="magnet-metrics-"))
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        # Each worker is a process of its own: its own pool, its own gc.freeze() (lifespan).
+        uvicorn.run(
+            f"services.{name.value}.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.service_port(name.value),
+            workers=settings.workers,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            server_header=False,  # no need to tell the world which server answers
+            # SIGTERM: stop accepting, let requests in flight finish for up to this long.
+            timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        )
 
 
 @app.command()

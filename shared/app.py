@@ -14,12 +14,19 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp
 
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
 from shared.limits import BodySizeLimitMiddleware
-from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from shared.observability import (
+    ObservabilityMiddleware,
+    configure_logging,
+    database_pool_gauges,
+    gauges_refreshed,
+    metrics_endpoint,
+)
 from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
@@ -101,23 +108,27 @@ def create_service_app(
     extra_lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     edge_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
     app_class: type[FastAPI] = FastAPI,
+    announce_routes: bool = True,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, service=name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database(settings, application_name=f"magnet-{name}")
         app.state.peers = Peers(settings, peers)
+        pool = app.state.database.engine.pool
+        assert isinstance(pool, QueuePool)
         try:
-            if extra_lifespan is None:
-                _freeze_startup_objects(settings)
-                yield
-            else:
-                async with extra_lifespan(app):
+            async with gauges_refreshed(database_pool_gauges(name, pool)):
+                if extra_lifespan is None:
                     _freeze_startup_objects(settings)
                     yield
+                else:
+                    async with extra_lifespan(app):
+                        _freeze_startup_objects(settings)
+                        yield
         finally:
             await app.state.peers.aclose()
             await app.state.database.dispose()
@@ -137,6 +148,9 @@ def create_service_app(
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)
     app.add_middleware(
-        ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
+        ObservabilityMiddleware,
+        service=name,
+        access_log_enabled=settings.access_log,
+        announce_route=announce_routes,
     )
     return app

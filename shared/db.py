@@ -11,6 +11,12 @@ SQLAlchemy's per-execution work (statement building, cache keys, result processi
 half of a lookup's CPU. It shares the engine's pool (and its JSON codecs), so a process never
 holds more connections than `db_pool_size + db_pool_overflow`. `fetch_compiled` runs one on
 a connection a request already holds.
+
+Behind PgBouncer in transaction mode (`MAGNET_DB_PGBOUNCER`), consecutive transactions of one
+client connection run on different server connections, where a named prepared statement of
+another does not exist (or exists twice). There every statement, SQLAlchemy's and the compiled
+ones, is an unnamed one that asyncpg parses again in the same message sequence as its
+execution; PgBouncer 1.18 (Debian's) keeps no prepared statement across server connections.
 """
 
 from __future__ import annotations
@@ -107,6 +113,24 @@ async def fetch_compiled(
     return rows
 
 
+def _unnamed() -> str:
+    return ""  # asyncpg's name for the unnamed statement
+
+
+def connect_args(settings: Settings, application_name: str) -> dict[str, Any]:
+    server_settings = {"application_name": application_name}
+    if settings.db_pgbouncer:  # PgBouncer refuses other startup parameters
+        return {
+            "timeout": 5,
+            "server_settings": server_settings,
+            "statement_cache_size": 0,  # asyncpg: unnamed statements for `fetch` & co.
+            "prepared_statement_cache_size": 0,  # SQLAlchemy: no statement kept…
+            "prepared_statement_name_func": _unnamed,  # …and each one unnamed
+        }
+    server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    return {"timeout": 5, "server_settings": server_settings}
+
+
 class Database:
     """Owns the engine of one service; created in the app's lifespan, disposed at shutdown."""
 
@@ -118,13 +142,7 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_pool_overflow,
             pool_timeout=settings.db_pool_timeout,
-            connect_args={
-                "timeout": 5,
-                "server_settings": {
-                    "application_name": application_name,
-                    "statement_timeout": str(settings.db_statement_timeout_ms),
-                },
-            },
+            connect_args=connect_args(settings, application_name),
         )
         self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

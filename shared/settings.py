@@ -55,9 +55,17 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=0, ge=0, le=500)
     db_pool_timeout: float = Field(default=5.0, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    # DATABASE_URL points at PgBouncer in transaction mode: no named prepared statements,
+    # no startup parameters PgBouncer refuses (statement_timeout then belongs to the role).
+    db_pgbouncer: bool = False
     peer_connect_timeout: float = Field(default=1.0, gt=0)
     peer_timeout: float = Field(default=5.0, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # `magnet serve`: processes per service, and how long a SIGTERM waits for requests in
+    # flight (under the pod's grace period, 30 s by default, less its preStop pause).
+    workers: int = Field(default=1, ge=1, le=64)
+    shutdown_timeout_seconds: float = Field(default=20.0, gt=0)
 
     log_level: str = "INFO"
     log_json: bool = True
@@ -70,6 +78,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=6000, ge=0)
     rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Set: the gateway's rate limits are counted in Redis, shared by every replica.
+    redis_url: str | None = None
+    rate_limit_key_prefix: str = "magnet"
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
     # Who publishes the transfer plans as IATI activities (the transfer service's iati.xml).
     # The ref prefixes every activity identifier, so it may not hold / & | ? or spaces.

@@ -24,6 +24,8 @@ from shared.db import libpq_url, with_database
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all
 from shared.settings import Environment, Settings
+from tests.pgbouncer import ENABLED as PGBOUNCER_TIER
+from tests.pgbouncer import pgbouncer, served_url, through_pgbouncer
 from tests.stack import Stack, start_stack
 
 TEST_SECRET = "test-only-secret-key-of-at-least-32-characters"
@@ -50,6 +52,17 @@ def server_url() -> Iterator[str]:
     embedded.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pgbouncer_tier(server_url: str) -> Iterator[None]:
+    """With MAGNET_TEST_PGBOUNCER set, the services reach the database through PgBouncer in
+    transaction mode for the whole session (`tests/pgbouncer.py`)."""
+    if not PGBOUNCER_TIER:
+        yield
+        return
+    with pgbouncer(server_url):
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
     name = f"magnet_test_{uuid.uuid4().hex[:12]}"
@@ -65,7 +78,8 @@ def database_url(server_url: str) -> Iterator[str]:
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": database_url,
+        "database_url": served_url(database_url),
+        "db_pgbouncer": through_pgbouncer(),
         "environment": Environment.TEST,
         "secret_key": TEST_SECRET,
         "access_log": False,

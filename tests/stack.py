@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from shared.settings import SERVICE_NAMES
+from tests.pgbouncer import served_url, through_pgbouncer
 
 STACK = (*SERVICE_NAMES, "gateway")
 
@@ -43,7 +44,9 @@ def stack_env(database_url: str | None, ports: dict[str, int], **settings: str) 
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAGNET_")}
     env.pop("DATABASE_URL", None)
     if database_url is not None:
-        env["DATABASE_URL"] = database_url
+        env["DATABASE_URL"] = served_url(database_url)
+        if through_pgbouncer():
+            env["MAGNET_DB_PGBOUNCER"] = "true"
     env["MAGNET_ENVIRONMENT"] = "test"
     env["MAGNET_ACCESS_LOG"] = "false"
     env["MAGNET_DB_POOL_SIZE"] = "4"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -51,26 +52,29 @@ def embedded_data_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def start_up(env: dict[str, str], gateway_port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_up(env: dict[str, str], gateway_port: int | None, log: Path) -> subprocess.Popen[bytes]:
+    """`magnet up`, with `--port` unless None (then the environment says where)."""
+    port = [] if gateway_port is None else ["--port", str(gateway_port)]
     # Output goes to a file: a pipe nobody reads while the stack runs could fill and block it.
     with log.open("wb") as output:
         return subprocess.Popen(
-            [*MAGNET, "up", "--port", str(gateway_port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            [*MAGNET, "up", *port], env=env, stdout=output, stderr=subprocess.STDOUT
         )
 
 
 def wait_for_gateway(
-    process: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 90
+    process: subprocess.Popen[bytes],
+    port: int,
+    log: Path,
+    timeout: float = 90,
+    host: str = "127.0.0.1",
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"magnet up exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"http://{host}:{port}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -123,6 +127,7 @@ class TestMagnetUp:
         self, tmp_path: Path, embedded_data_dir: Path
     ) -> None:
         env, port = up_env(None, data_dir=embedded_data_dir)
+        env["MAGNET_LOG_JSON"] = "true"  # the start-up table as one record, read below
         log = tmp_path / "up.log"
         process = start_up(env, port, log)
         wait_for_gateway(process, port, log)
@@ -137,6 +142,9 @@ class TestMagnetUp:
         process.wait(timeout=30)
         output = log.read_text()
 
+        up = next(r for r in map(json.loads, output.splitlines()) if r["event"] == "MAGNET is up")
+        assert up["database"] == f"embedded PostgreSQL, data in {embedded_data_dir / 'pgdata'}"
+        assert (embedded_data_dir / "pgdata" / "PG_VERSION").is_file()
         assert hubs.status_code == 200
         assert len(hubs.json()["items"]) == 2
         assert postgres, "an embedded PostgreSQL ran from the data directory"
@@ -157,6 +165,53 @@ class TestMagnetUp:
 
         assert_all_gone(children)
 
+    def test_the_environment_says_where_without_options(
+        self, fresh_database: str, tmp_path: Path
+    ) -> None:
+        env, port = up_env(fresh_database)  # MAGNET_GATEWAY_PORT is set to a free port
+        env["MAGNET_HOST"] = "127.0.0.2"  # another loopback address: where it listens tells
+        log = tmp_path / "up.log"
+        process = start_up(env, None, log)
+        try:
+            wait_for_gateway(process, port, log, host="127.0.0.2")
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            cities = httpx.get(f"http://127.0.0.2:{port}/api/v1/transfer/cities", timeout=5)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+        assert cities.status_code == 200
+        assert f"http://127.0.0.2:{port}/docs" in log.read_text()
+
+    def test_a_killed_service_is_started_again_and_the_others_keep_serving(
+        self, fresh_database: str, tmp_path: Path
+    ) -> None:
+        env, port = up_env(fresh_database)
+        log = tmp_path / "up.log"
+        process = start_up(env, port, log)
+        try:
+            wait_for_gateway(process, port, log)
+            before = {" ".join(p.cmdline()): p.pid for p in psutil.Process(process.pid).children()}
+            catalog = next(pid for cmd, pid in before.items() if "serve catalog" in cmd)
+            os.kill(catalog, signal.SIGKILL)
+            replaced = wait_until_replaced(process.pid, "serve catalog", catalog)
+            stories = wait_for_200(f"http://127.0.0.1:{port}/api/v1/catalog/entries")
+            after = {" ".join(p.cmdline()): p.pid for p in psutil.Process(process.pid).children()}
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        output = log.read_text()
+
+        assert replaced != catalog
+        assert stories.status_code == 200
+        assert {cmd: pid for cmd, pid in after.items() if "catalog" not in cmd} == {
+            cmd: pid for cmd, pid in before.items() if "catalog" not in cmd
+        }
+        assert "the catalog exited with code -9" in output
+        assert "catalog started again" in output
+        assert process.returncode == 0, output
+
     def test_a_port_in_use_is_a_one_line_error(self, fresh_database: str) -> None:
         env, port = up_env(fresh_database)
         with socket.socket() as taken:
@@ -173,6 +228,25 @@ class TestMagnetUp:
         assert f"port {port}" in result.stderr
         assert "in use" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def wait_until_replaced(supervisor: int, command: str, old: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(supervisor).children():
+            if command in " ".join(child.cmdline()) and child.pid != old:
+                return child.pid
+        time.sleep(0.2)
+    raise AssertionError(f"{command} was not started again")
+
+
+def wait_for_200(url: str, timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = httpx.get(url, timeout=5)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
 
 
 class TestOpsCommands:

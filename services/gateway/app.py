@@ -17,6 +17,7 @@ from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
+from services.gateway.gauges import upstream_gauges
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.proxy import ProxyApp, route_of
@@ -24,6 +25,7 @@ from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.observability import gauges_refreshed
 from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
 
@@ -77,7 +79,7 @@ def _replace_readiness(app: FastAPI) -> None:
 @asynccontextmanager
 async def _gateway_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await _create_first_admin(app)
-    async with upstream_sessions(app):
+    async with upstream_sessions(app), gauges_refreshed(upstream_gauges(app.state.upstreams)):
         yield
 
 
@@ -139,6 +141,8 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         },
         per_credential=settings.rate_limit_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
+        redis_url=settings.redis_url,
+        key_prefix=settings.rate_limit_key_prefix,
     )
     app = create_service_app(
         name="gateway",
@@ -149,6 +153,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         settings=settings,
         extra_lifespan=_gateway_lifespan,
         app_class=GatewayApp,
+        announce_routes=False,  # the public edge: its answers name no route template
         edge_middleware=[partial(EdgeMiddleware, policy=edge)],
         openapi_url=None,
         docs_url=None,

@@ -1,8 +1,9 @@
 """What the gateway does to every request before anything else, in one middleware.
 
-- Rate limits: a token bucket per credential (the Authorization header) and per client
-  address, in this process (one gateway process; several would share a store). Over the
-  limit → 429 problem with `Retry-After`. Operations endpoints are not limited.
+- Rate limits: per credential (the Authorization header) and per client address, in
+  this process (token buckets), or in Redis and shared by every replica when
+  `MAGNET_REDIS_URL` is set (`shared.limits`). Over the limit → 429 problem with
+  `Retry-After`. Operations endpoints are not limited.
 - API keys exchanged for short-lived tokens (`credentials.exchange_api_key`).
 - Security headers on every response, HSTS only when the request came over https.
 - CORS for the configured SPA origins; a refused preflight is a problem like every error.
@@ -17,7 +18,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -25,6 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.credentials import exchange_api_key
+from shared.limits import SharedRateLimits
 from shared.problems import problem_response
 
 NOT_LIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -66,6 +68,26 @@ class TokenBuckets:
             for key, (tokens, updated) in self._buckets.items()
             if tokens + (now - updated) * self.rate < self.capacity
         }
+
+
+class LocalRateLimit:
+    """Token buckets in this process, behind the same `take` as a shared limit."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.buckets = TokenBuckets(per_minute)
+
+    async def take(self, key: str) -> float:
+        return self.buckets.take(key)
+
+
+class RateLimit(Protocol):
+    async def take(self, key: str) -> float: ...
+
+
+def rate_limit(per_minute: int, shared: SharedRateLimits | None, scope: str) -> RateLimit | None:
+    if not per_minute:
+        return None
+    return shared.limit(per_minute, scope) if shared else LocalRateLimit(per_minute)
 
 
 def too_many(scope: Scope, wait: float, detail: str) -> Response:
@@ -140,14 +162,21 @@ class EdgePolicy:
     cors: dict[str, Any]  # Starlette `CORSMiddleware` options
     per_credential: int  # requests a minute; 0 for no limit
     per_address: int
+    redis_url: str | None = None  # set: the limits are shared by every replica
+    key_prefix: str = "magnet"
 
 
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, *, policy: EdgePolicy) -> None:
         self.app = app
         self.cors = ProblemCORSMiddleware(self._admit, **policy.cors)
-        self.credentials = TokenBuckets(policy.per_credential) if policy.per_credential else None
-        self.addresses = TokenBuckets(policy.per_address) if policy.per_address else None
+        shared = (
+            SharedRateLimits(policy.redis_url, key_prefix=policy.key_prefix)
+            if policy.redis_url
+            else None
+        )
+        self.credentials = rate_limit(policy.per_credential, shared, "credential")
+        self.addresses = rate_limit(policy.per_address, shared, "address")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -176,7 +205,7 @@ class EdgeMiddleware:
     async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Past CORS: refuse what is over the limits, exchange an API key, go on."""
         authorization = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-        if scope["path"] not in NOT_LIMITED and (wait := self._wait(scope, authorization)):
+        if scope["path"] not in NOT_LIMITED and (wait := await self._wait(scope, authorization)):
             response = too_many(scope, wait, "Too many requests; slow down and retry later.")
             await response(scope, receive, send)
             return
@@ -188,10 +217,10 @@ class EdgeMiddleware:
             scope = exchanged
         await self.app(scope, receive, send)
 
-    def _wait(self, scope: Scope, authorization: bytes | None) -> float:
+    async def _wait(self, scope: Scope, authorization: bytes | None) -> float:
         wait = 0.0
         if self.addresses is not None and (client := scope.get("client")):
-            wait = self.addresses.take(client[0])
+            wait = await self.addresses.take(client[0])
         if not wait and self.credentials is not None and authorization is not None:
-            wait = self.credentials.take(authorization.decode("latin-1"))
+            wait = await self.credentials.take(authorization.decode("latin-1"))
         return wait

@@ -241,6 +241,15 @@ class Pool:
         self._in_flight = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
 
+    def load(self, what: str) -> int:
+        """For the gauges: requests `in_flight` (each on a connection), `idle` connections,
+        or requests `waiting` for one."""
+        if what == "in_flight":
+            return self._in_flight
+        if what == "idle":
+            return len(self._idle)
+        return len(self._waiting)
+
     async def request(
         self,
         method: str,

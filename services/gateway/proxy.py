@@ -17,6 +17,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from services.gateway.http1 import Response, UpstreamError
 from services.gateway.upstreams import Upstream
+from shared.observability import PROXIED_ROUTE, ROUTE_HEADER
 from shared.peers import raw_tracing_headers
 from shared.problems import ServiceUnavailable, response_for
 from shared.settings import SERVICE_NAMES
@@ -32,6 +33,7 @@ _NOT_FORWARDED = {
 _NOT_RETURNED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
     b"trailer", b"transfer-encoding", b"upgrade", b"date", b"server", b"x-request-id",
+    ROUTE_HEADER,
 }  # fmt: skip
 
 
@@ -89,6 +91,15 @@ async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
+def _note_route(scope: Scope, answer: Response) -> None:
+    """The upstream's route template, for the metrics of this request (per route, bounded)."""
+    for key, value in answer.headers:
+        if key == ROUTE_HEADER:
+            if value != b"unmatched" and (noted := scope.get(PROXIED_ROUTE)) is not None:
+                noted.append(value.decode("latin-1"))
+            return
+
+
 class ProxyApp:
     """The innermost app of the proxied path: forward, answer, turn failures into problems."""
 
@@ -109,6 +120,7 @@ class ProxyApp:
                 chunked=forwarded.chunked,
             )
             start, body = await self._head(upstream, answer)
+            _note_route(scope, answer)
         except Exception as exc:
             response = await response_for(scope, exc)
             await response(scope, receive, send)
