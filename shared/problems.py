@@ -258,9 +258,10 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     )
 
 
-# SQLSTATE classes of a server that is away: connection exceptions, operator intervention
+# SQLSTATE classes of a server that is away for now: connection exceptions, insufficient
+# resources (too many connections, out of memory, disk full) and operator intervention
 # (shutting down, starting up, terminated).
-_AWAY_SQLSTATE_CLASSES = ("08", "57")
+_AWAY_SQLSTATE_CLASSES = ("08", "53", "57")
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

@@ -134,8 +134,7 @@ def test_magnet_up_writes_json_lines_under_a_burst_of_proxied_requests(
 
     records = parse_lines(log.read_bytes())
 
-    # (A shared test server out of connections answers some 500s: each is logged all the same.)
-    assert statuses.get(200, 0) + statuses.get(404, 0) > total // 2, statuses
+    assert set(statuses) <= {200, 404}, statuses
     access = [r for r in records if r.get("event") == "request"]
     assert len([r for r in access if r["service"] == "gateway"]) == total
     for name in ("catalog", "participation", "transfer"):

@@ -207,6 +207,11 @@ def lost_database(settings: Settings) -> FastAPI:
         cause = asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
         raise DBAPIError("SELECT 1", None, cause) from cause
 
+    @router.get("/out-of-connections")
+    async def out_of_connections() -> None:
+        # What a server at max_connections answers a new connection.
+        raise asyncpg.TooManyConnectionsError("sorry, too many clients already")
+
     @router.get("/confused-driver")
     async def confused_driver() -> None:
         raise asyncpg.InternalClientError("cannot switch to state 12")
@@ -224,7 +229,14 @@ class TestLostDatabase:
     """Found by restarting PostgreSQL under load: these were 500s instead of 503s."""
 
     @pytest.mark.parametrize(
-        "path", ["/socket-gone", "/shutting-down", "/closed-mid-operation", "/confused-driver"]
+        "path",
+        [
+            "/socket-gone",
+            "/shutting-down",
+            "/closed-mid-operation",
+            "/out-of-connections",
+            "/confused-driver",
+        ],
     )
     async def test_a_database_that_is_away_is_a_503_problem(
         self, lost_database: FastAPI, path: str
