@@ -27,6 +27,7 @@ def _settings(request: Request) -> Settings:
 
 @router.post(
     "/token",
+    operation_id="token-create",
     summary="Exchange email and password for a bearer token (OAuth2 password grant)",
     responses=problem_responses(401, 422, 429),
 )
@@ -48,7 +49,12 @@ async def token(
     )
 
 
-@router.get("/me", summary="Who the bearer token belongs to", responses=problem_responses(401))
+@router.get(
+    "/me",
+    operation_id="me-get",
+    summary="Who the bearer token belongs to",
+    responses=problem_responses(401),
+)
 async def me(principal: CurrentPrincipal) -> schemas.Me:
     return schemas.Me.model_validate(principal.model_dump())
 

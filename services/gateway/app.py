@@ -162,8 +162,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)
-    async def openapi() -> JSONResponse:
-        return JSONResponse(await merged.document(app))
+    async def openapi(request: Request) -> JSONResponse:
+        server = str(request.base_url).rstrip("/")
+        return JSONResponse(await merged.document(app, server))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
