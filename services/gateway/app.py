@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
-from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
+from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter, cors_options
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.proxy import ProxyApp, route_of
@@ -121,22 +121,7 @@ class GatewayApp(FastAPI):
 def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     edge = EdgePolicy(
-        cors={
-            "allow_origins": settings.cors_origins,
-            "allow_credentials": True,
-            "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
-            "allow_headers": [
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "If-None-Match",
-                "Idempotency-Key",
-                "X-Request-ID",
-                "Accept-Language",
-            ],
-            "expose_headers": ["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
-            "max_age": 600,
-        },
+        cors=cors_options(settings),
         per_credential=settings.rate_limit_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
     )
