@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.gateway import schemas, service
+from services.gateway.oauth import oauth2_refusals
 from shared.auth import AdminPrincipal, CurrentPrincipal, issue_token
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
@@ -33,6 +34,7 @@ def _settings(request: Request) -> Settings:
 )
 async def token(
     request: Request,
+    _: Annotated[None, Depends(oauth2_refusals)],
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     connection: ReadConnection,
 ) -> schemas.Token:

@@ -17,6 +17,7 @@ from shared.db import Session
 from shared.generators import request_body
 from shared.idempotency import Idempotency
 from shared.problems import (
+    BadRequest,
     ContentTooLarge,
     UnprocessableContent,
     problem_response,
@@ -59,7 +60,7 @@ def _decoded(request: Request, body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UnprocessableContent("The body is not valid JSON.") from exc
+        raise BadRequest("The body is not valid JSON (UTF-8).") from exc
 
 
 @router.post(
@@ -90,7 +91,6 @@ async def sync(
     else:
         response = problem_response(
             status_code,
-            title="Nothing was applied",
             detail=(
                 "Some records are invalid; nothing was applied."
                 if status_code == 422
