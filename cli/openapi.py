@@ -64,12 +64,14 @@ def generate_sdk(document: dict[str, Any], output: Path, sdk_dir: Path = SDK_DIR
     subprocess.run(
         [
             str(sdk_dir / "node_modules" / ".bin" / "openapi-ts"),
-            "--file",
-            str(sdk_dir / "openapi-ts.config.ts"),
             "--input",
             str(spec),
             "--output",
             str(generated),
+            "--client",
+            "@hey-api/client-fetch",
+            "--no-log-file",
+            "--silent",
         ],
         cwd=sdk_dir,
         check=True,

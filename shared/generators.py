@@ -159,11 +159,19 @@ def _add_headers(operation: dict[str, Any]) -> None:
             response["headers"] = {**response.get("headers", {}), **headers}
 
 
-def _headers_as_sent(operation: dict[str, Any]) -> None:
-    """FastAPI lists `if_match` as `if-match`; generators send names as listed."""
+def _parameters_as_sent(operation: dict[str, Any]) -> None:
+    """FastAPI lists `if_match` as `if-match`, and an optional parameter as `X | null`;
+    generators send names as listed, and a parameter is absent, never null."""
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header":
             parameter["name"] = "-".join(w.capitalize() for w in parameter["name"].split("-"))
+        schema = parameter.get("schema", {})
+        options = [option for option in schema.get("anyOf", []) if option != {"type": "null"}]
+        if len(options) == 1 and len(schema["anyOf"]) == 2:
+            del schema["anyOf"]
+            if schema.get("default", "") is None:
+                del schema["default"]
+            parameter["schema"] = {**options[0], **schema}
 
 
 def _require_if_match(operation: dict[str, Any]) -> None:
@@ -197,6 +205,69 @@ def rename_schemas(document: dict[str, Any], renames: Mapping[str, str]) -> dict
     return renamed
 
 
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def require_discriminators(document: dict[str, Any]) -> None:
+    """A discriminator's property is required in every schema it tells apart (OpenAPI 3.1
+    §4.8.25); pydantic leaves a defaulted `Literal` optional. In place."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for node in list(_walk(document)):
+        if "oneOf" not in node or "propertyName" not in node.get("discriminator", {}):
+            continue
+        name = node["discriminator"]["propertyName"]
+        for option in node["oneOf"]:
+            target = schemas.get(option.get("$ref", "").removeprefix(SCHEMA_PREFIX))
+            if target is not None and name in target.get("properties", {}):
+                required = target.setdefault("required", [])
+                if name not in required:
+                    required.append(name)
+
+
+def _reachable(roots: Any, schemas: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    pending = [roots]
+    while pending:
+        for node in _walk(pending.pop()):
+            name = node.get("$ref", "").removeprefix(SCHEMA_PREFIX)
+            if name in schemas and name not in seen:
+                seen.add(name)
+                pending.append(schemas[name])
+    return seen
+
+
+def describe_request_defaults(document: dict[str, Any]) -> None:
+    """In schemas only requests use, a property's `default` moves into its description.
+
+    Generators type a property with a default as always present (it is, in an answer),
+    so a request body could not leave it out; the server applies the default all the same.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+    operations = [
+        operation
+        for item in document.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+    ]
+    requests = _reachable([op.get("requestBody", {}) for op in operations], schemas)
+    answers = _reachable([op.get("responses", {}) for op in operations], schemas)
+    for name in requests - answers:
+        for prop in schemas[name].get("properties", {}).values():
+            if "default" in prop:
+                default = json.dumps(prop.pop("default"), ensure_ascii=False)
+                note = f"Default: `{default}`."
+                prop["description"] = (
+                    f"{prop['description']} {note}" if "description" in prop else note
+                )
+
+
 def title_schemas(document: dict[str, Any]) -> None:
     """Each component schema's `title` is its name, in place."""
     for name, schema in document.get("components", {}).get("schemas", {}).items():
@@ -223,7 +294,7 @@ def document_for_generators(document: dict[str, Any], routes: Sequence[BaseRoute
     for route, dependant, operation in _route_operations(document, routes):
         operation["operationId"] = route.operation_id or operation_id(route.name)
         operation["security"] = security_of(dependant)
-        _headers_as_sent(operation)
+        _parameters_as_sent(operation)
         _require_if_match(operation)
         _document_body(dependant, operation, document)
         _add_headers(operation)
@@ -233,4 +304,6 @@ def document_for_generators(document: dict[str, Any], routes: Sequence[BaseRoute
     schemas = components.get("schemas", {})
     pages = {name: f"{match[1]}Page" for name in schemas if (match := _PAGE.match(name))}
     document.update(rename_schemas(document, {**pages, **bodies}))
+    require_discriminators(document)
+    describe_request_defaults(document)
     title_schemas(document)

@@ -8,9 +8,12 @@ cached in gitignored folders and reinstalled only when the pins change.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from cli.openapi import npm_install
 
 HERE = Path(__file__).resolve().parent
 PYTHON_TOOLS = HERE / ".venv"
@@ -27,3 +30,16 @@ def python_tools() -> Path:
         subprocess.run([*pip, "--disable-pip-version-check", "-r", str(PYTHON_PINS)], check=True)
         marker.write_text(wanted)
     return PYTHON_TOOLS / "bin"
+
+
+def node_tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run one of the npm tools pinned in `package.json` here."""
+    npm_install(HERE)
+    env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
+    return subprocess.run(
+        [str(HERE / "node_modules" / ".bin" / name), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
