@@ -145,9 +145,11 @@ def _add_headers(operation: dict[str, Any]) -> None:
     idempotent = ("header", "idempotency-key") in names
     for code, response in responses.items():
         headers: dict[str, Any] = {}
-        if code == "201":
+        # A created resource's address and version, unless the route lists its own headers.
+        if code == "201" and "headers" not in response:
             headers["Location"] = _header("Location")
-        if code in ("200", "201") and (versioned or code == "201"):
+            headers["ETag"] = _header("ETag")
+        if code == "200" and versioned:
             headers["ETag"] = _header("ETag")
         if code in ("304", "412"):
             headers["ETag"] = _header("ETag")

@@ -66,7 +66,10 @@ async def me(principal: CurrentPrincipal) -> schemas.Me:
     status_code=201,
     response_model=schemas.User,
     summary="Create a user with a role (admin only)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses={
+        201: {"description": "Created", "headers": {}},  # answered without Location or ETag
+        **problem_responses(401, 403, 409, 422, 503),
+    },
 )
 async def create_user(
     request: Request,
@@ -89,7 +92,10 @@ async def create_user(
     status_code=201,
     response_model=schemas.ApiKeyCreated,
     summary="Create an API key for a partner city's system (admin only; shown once)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses={
+        201: {"description": "Created", "headers": {}},  # answered without Location or ETag
+        **problem_responses(401, 403, 409, 422, 503),
+    },
 )
 async def create_api_key(
     request: Request,

@@ -150,3 +150,30 @@ async def test_the_gateway_serves_the_same_document(
         {"url": str(gateway.base_url).rstrip("/"), "description": "This gateway"}
     ]
     assert {**served, "servers": document["servers"]} == document
+
+
+@pytest.mark.slow
+async def test_the_documented_response_headers_are_sent(
+    gateway: httpx.AsyncClient, admin: dict[str, str], document: dict[str, Any]
+) -> None:
+    def documented(method: str, path: str, status: str) -> set[str]:
+        return set(document["paths"][path][method]["responses"][status].get("headers", {}))
+
+    events = await gateway.get("/api/v1/participation/events", params={"limit": 1})
+    event = events.json()["items"][0]
+    one = await gateway.get(f"/api/v1/participation/events/{event['id']}")
+    created = await gateway.post(
+        "/api/v1/catalog/entries",
+        json={"kind": "story", "title": {"en": "Headers as documented"}},
+        headers=admin,
+    )
+
+    for response, method, path, status in (
+        (events, "get", "/api/v1/participation/events", "200"),
+        (one, "get", "/api/v1/participation/events/{event_id}", "200"),
+        (created, "post", "/api/v1/catalog/entries", "201"),
+    ):
+        assert response.status_code == int(status), response.text
+        sent = {name.lower() for name in response.headers}
+        for header in documented(method, path, status) - {"Idempotent-Replayed"}:
+            assert header.lower() in sent, (path, header)

@@ -3667,7 +3667,7 @@ export type UserCreateError = UserCreateErrors[keyof UserCreateErrors];
 
 export type UserCreateResponses = {
     /**
-     * Successful Response
+     * Created
      */
     201: User;
 };
@@ -3775,7 +3775,7 @@ export type ApiKeyCreateError = ApiKeyCreateErrors[keyof ApiKeyCreateErrors];
 
 export type ApiKeyCreateResponses = {
     /**
-     * Successful Response
+     * Created
      */
     201: ApiKeyCreated;
 };
