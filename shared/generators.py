@@ -9,11 +9,14 @@ which calls need a token from `security` and which headers a call must send from
   `operation_id=` wins). Stable while the function keeps its name, short, unique.
 - `security` follows the route's dependencies: a required principal → bearer; an optional
   one → `[{}, bearer]` (a token shows more); none → `[]`.
-- `If-Match` is required wherever 428 is answered without it.
+- `If-Match` is required wherever 428 is answered without it; header names are spelled as
+  sent (`If-Match`), and an optional parameter is absent, never `null`.
 - The headers that answers carry are documented: `ETag`, `Link`, `Location`,
-  `Retry-After`, `Idempotent-Replayed`.
+  `Idempotent-Replayed` here, `Retry-After` with the problems (`shared.openapi`).
 - Every component schema's `title` is its name, FastAPI's `Page_Event_` becomes
   `EventPage`: generators that name classes after titles make one class per schema.
+- A discriminator's property is required; defaults of request-only schemas are described
+  rather than declared (see `describe_request_defaults`).
 """
 
 from __future__ import annotations
