@@ -198,6 +198,25 @@ def down() -> None:
     err.print("stopped the embedded PostgreSQL" if embedded.force_stop() else "nothing to stop")
 
 
+@app.command("openapi")
+def openapi_command() -> None:
+    """Print the public OpenAPI document (built in this process; no service needs to run)."""
+    from cli.openapi import document_text, merged_document
+
+    sys.stdout.write(document_text(merged_document(_settings())))
+
+
+@app.command()
+def sdk() -> None:
+    """Regenerate the TypeScript SDK in clients/typescript from the OpenAPI document."""
+    from cli.openapi import SDK_DIR, generate_sdk, merged_document
+
+    if not SDK_DIR.is_dir():
+        _fail(f"no SDK here ({SDK_DIR} is missing; run from a checkout)")
+    generate_sdk(merged_document(_settings()), SDK_DIR)
+    err.print(f"regenerated the SDK in {SDK_DIR}")
+
+
 class BenchName(StrEnum):
     BASELINE = "baseline"
     GATEWAY = "gateway"

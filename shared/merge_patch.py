@@ -4,6 +4,8 @@ A route takes its patch as a parameter, so every service answers the same way:
 
     patch: MergePatch                                             # any JSON object
     patch: Annotated[SpacePatch, merge_patch_of(SpacePatch)]      # validated as a model
+    patch: Annotated[dict[str, Any], merge_patch_for(PlanIn, "PlanPatch")]
+                     # any JSON object, documented as PlanIn's fields, all optional
 
 The body must be `application/merge-patch+json` or `application/json` (parameters such as
 `charset=utf-8` allowed; anything else is a 415 with `Accept-Patch`), valid UTF-8 JSON (else
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, Generic, NoReturn, TypeVar
+from typing import Annotated, Any, Generic, NoReturn, TypeVar, Union
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -23,7 +25,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.models import Schema
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.routing import BaseRoute
 
 from shared.problems import BadRequest, UnprocessableContent, UnsupportedMediaType, ValidationIssue
@@ -96,25 +98,78 @@ def merge_patch_of(model: type[M]) -> Any:
     return Depends(MergePatchOf(model))
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def partial_model(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """`model`'s fields, each optional, as a merge patch of it sends them: a member that may
+    be absent from the resource may also be `null` (removed); a required one may not."""
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        annotation: Any = info.annotation
+        if info.metadata:
+            annotation = Annotated[annotation, *info.metadata]
+        if not info.is_required():
+            annotation = Union[annotation, None]  # noqa: UP007 - a runtime type expression
+        field = Field(
+            default=None,
+            alias=info.alias,
+            description=info.description,
+            examples=info.examples,
+            json_schema_extra=_without_default,
+        )
+        fields[field_name] = (annotation, field)
+    return create_model(
+        name,
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=f"A JSON Merge Patch of {model.__name__}: any of its fields; `null` removes one.",
+        **fields,
+    )
+
+
+class MergePatchFor:
+    """A dependency: the merge patch as a dict, documented as a partial of a model (the
+    service validates the patched whole)."""
+
+    def __init__(self, model: type[BaseModel], name: str) -> None:
+        self.model = partial_model(model, name)
+
+    async def __call__(self, request: Request) -> dict[str, Any]:
+        return await read_merge_patch(request)
+
+
+def merge_patch_for(model: type[BaseModel], name: str) -> Any:
+    """`Annotated[dict[str, Any], merge_patch_for(PlanIn, "PlanPatch")]`."""
+    return Depends(MergePatchFor(model, name))
+
+
 def _readers(dependant: Dependant) -> Iterator[object]:
     for dependency in dependant.dependencies:
-        if dependency.call is read_merge_patch or isinstance(dependency.call, MergePatchOf):
+        if dependency.call is read_merge_patch or isinstance(
+            dependency.call, MergePatchOf | MergePatchFor
+        ):
             yield dependency.call
         yield from _readers(dependency)
 
 
-def _schema(reader: object, components: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(reader, MergePatchOf):
-        return {"type": "object", "description": "Members to set; `null` removes one."}
-    schema = reader.model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in {**schema.pop("$defs", {}), reader.model.__name__: schema}.items():
+def component_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
+    """A `$ref` to `model`, which joins the components with the models it refers to."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in {**schema.pop("$defs", {}), model.__name__: schema}.items():
         # Rendered as FastAPI renders the models it documents itself, so both read the same.
         rendered = jsonable_encoder(
             Schema.model_validate(definition), by_alias=True, exclude_none=True
         )
         if components.setdefault(name, rendered) != rendered:
             raise RuntimeError(f"Two different schemas are named {name!r}.")
-    return {"$ref": f"#/components/schemas/{reader.model.__name__}"}
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _schema(reader: object, components: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(reader, MergePatchOf | MergePatchFor):
+        return {"type": "object", "description": "Members to set; `null` removes one."}
+    return component_ref(reader.model, components)
 
 
 def document_merge_patches(document: dict[str, Any], routes: Sequence[BaseRoute]) -> None:

@@ -16,12 +16,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from shared.generators import document_for_generators
 from shared.merge_patch import document_merge_patches
 from shared.problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA_REF, ProblemDetail
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Every request passes the body limit and may meet a lost database or a bug.
 ALWAYS = (400, 413, 500, 503)
+RETRY_AFTER = {"$ref": "#/components/headers/Retry-After"}
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
@@ -64,6 +66,8 @@ def add_problem_statuses(paths: dict[str, Any], statuses: Iterable[int] = ()) ->
         for code, response in responses.items():
             if code[:1] in ("4", "5"):
                 response["content"] = problem_content()
+            if code in ("429", "503"):
+                response.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
 
 
 def document_problems(document: dict[str, Any]) -> None:
@@ -94,6 +98,7 @@ def install_openapi(app: FastAPI) -> None:
             )
             document_merge_patches(document, app.routes)
             document_problems(document)
+            document_for_generators(document, app.routes)
             app.openapi_schema = document
         return app.openapi_schema
 

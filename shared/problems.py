@@ -34,6 +34,42 @@ def problem_type(slug: str) -> str:
     return f"urn:magnet:problem:{slug}"
 
 
+# The one title of each problem type (`urn:magnet:problem:<slug>`), whoever answers it:
+# clients may show or switch on the title, so a type never comes with two.
+PROBLEM_TITLES = {
+    "bad-request": "Bad Request",
+    "unauthorized": "Unauthorized",
+    "forbidden": "Forbidden",
+    "not-found": "Not Found",
+    "method-not-allowed": "Method Not Allowed",
+    "conflict": "Conflict",
+    "gone": "Gone",
+    "precondition-failed": "Precondition Failed",
+    "content-too-large": "Content Too Large",
+    "unsupported-media-type": "Unsupported Media Type",
+    "validation-error": "Your request is not valid.",
+    "precondition-required": "Precondition Required",
+    "too-many-requests": "Too Many Requests",
+    "internal-error": "Internal Server Error",
+    "service-unavailable": "Service Unavailable",
+    "database-unavailable": "Database Unavailable",
+    "not-ready": "Not Ready",
+    "gateway-timeout": "Gateway Timeout",
+    "cors-preflight-refused": "CORS Preflight Refused",
+    "sync-invalid": "Nothing was applied",
+    "sync-conflict": "Nothing was applied",
+}
+# FastAPI's own answers for routes and methods that do not exist.
+_HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed"}
+
+
+def problem_title(status: int, slug: str | None, title: str | None = None) -> str:
+    """A registered type's own title; else the one given, else the status phrase."""
+    if slug is not None and slug in PROBLEM_TITLES:
+        return PROBLEM_TITLES[slug]
+    return title or HTTPStatus(status).phrase
+
+
 class ValidationIssue(BaseModel):
     loc: list[str | int]
     msg: str
@@ -67,13 +103,13 @@ class Problem(Exception):
     ) -> None:
         super().__init__(detail or self.default_title())
         self.detail = detail
-        self.title = title or self.default_title()
+        self.title = problem_title(self.status, self.slug, title)
         self.headers = dict(headers or {})
         self.extra = extra
 
     @classmethod
     def default_title(cls) -> str:
-        return HTTPStatus(cls.status).phrase
+        return problem_title(cls.status, cls.slug)
 
 
 class BadRequest(Problem):
@@ -152,11 +188,12 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    title = problem_title(status, slug, title)
     body: dict[str, Any] = {
         "type": problem_type(slug) if slug else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
+        "title": title,
         "status": status,
-        "detail": detail or title or HTTPStatus(status).phrase,
+        "detail": detail or title,
         "instance": instance,
     }
     body.update({key: value for key, value in extra.items() if value is not None})
@@ -201,6 +238,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(
         exc.status_code,
         detail=detail,
+        slug=_HTTP_SLUGS.get(exc.status_code),
         instance=request.url.path,
         headers=exc.headers,
     )
@@ -208,9 +246,17 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        # Not JSON at all is a malformed request (400), as for every PATCH; 422 is for
+        # JSON that does not fit.
+        return problem_response(
+            400,
+            detail="The body is not valid JSON (UTF-8).",
+            slug="bad-request",
+            instance=request.url.path,
+        )
     return problem_response(
         422,
-        title="Your request is not valid.",
         detail="One or more fields are invalid; see errors.",
         slug="validation-error",
         instance=request.url.path,
@@ -236,7 +282,6 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, _DATABASE_ERRORS) and _sqlstate(exc) in _UNSTORABLE_TEXT:
         return problem_response(
             422,
-            title="Your request is not valid.",
             detail="Some text contains a character that cannot be stored (such as NUL).",
             slug="validation-error",
             instance=request.url.path,

@@ -90,11 +90,21 @@ class TestProblemResponses:
         assert "Traceback" not in response.text
         assert body["type"] == "urn:magnet:problem:internal-error"
 
-    async def test_malformed_json_is_a_422_problem(self, faulty: httpx.AsyncClient) -> None:
+    async def test_malformed_json_is_a_400_problem(self, faulty: httpx.AsyncClient) -> None:
         response = await faulty.post(
             "/echo", content=b"{not json", headers={"content-type": "application/json"}
         )
-        assert_problem(response, 422)
+        body = assert_problem(response, 400)
+        assert body["type"] == "urn:magnet:problem:bad-request"
+        assert body["detail"] == "The body is not valid JSON (UTF-8)."
+
+    async def test_a_body_that_is_not_utf8_is_a_400_problem(
+        self, faulty: httpx.AsyncClient
+    ) -> None:
+        response = await faulty.post(
+            "/echo", content=b'{"a": "\xff"}', headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 400)
 
     async def test_a_body_over_one_mebibyte_is_a_413_problem(
         self, faulty: httpx.AsyncClient

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.gateway import schemas, service
+from services.gateway.oauth import oauth2_refusals
 from shared.auth import AdminPrincipal, CurrentPrincipal, issue_token
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
@@ -27,11 +28,13 @@ def _settings(request: Request) -> Settings:
 
 @router.post(
     "/token",
+    operation_id="token-create",
     summary="Exchange email and password for a bearer token (OAuth2 password grant)",
     responses=problem_responses(401, 422, 429),
 )
 async def token(
     request: Request,
+    _: Annotated[None, Depends(oauth2_refusals)],
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     connection: ReadConnection,
 ) -> schemas.Token:
@@ -48,7 +51,12 @@ async def token(
     )
 
 
-@router.get("/me", summary="Who the bearer token belongs to", responses=problem_responses(401))
+@router.get(
+    "/me",
+    operation_id="me-get",
+    summary="Who the bearer token belongs to",
+    responses=problem_responses(401),
+)
 async def me(principal: CurrentPrincipal) -> schemas.Me:
     return schemas.Me.model_validate(principal.model_dump())
 
@@ -58,7 +66,10 @@ async def me(principal: CurrentPrincipal) -> schemas.Me:
     status_code=201,
     response_model=schemas.User,
     summary="Create a user with a role (admin only)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses={
+        201: {"description": "Created", "headers": {}},  # answered without Location or ETag
+        **problem_responses(401, 403, 409, 422, 503),
+    },
 )
 async def create_user(
     request: Request,
@@ -81,7 +92,10 @@ async def create_user(
     status_code=201,
     response_model=schemas.ApiKeyCreated,
     summary="Create an API key for a partner city's system (admin only; shown once)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses={
+        201: {"description": "Created", "headers": {}},  # answered without Location or ETag
+        **problem_responses(401, 403, 409, 422, 503),
+    },
 )
 async def create_api_key(
     request: Request,

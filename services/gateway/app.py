@@ -6,17 +6,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from importlib import resources
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
-from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
+from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter, cors_options
 from services.gateway.gauges import upstream_gauges
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
@@ -30,6 +33,9 @@ from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
 
 log = structlog.get_logger("magnet.gateway")
+# Swagger UI and ReDoc as fastapi-offline ships them: /docs and /redoc load nothing from
+# outside, so they work on an intranet without Internet access.
+DOCS_ASSETS = Path(str(resources.files("fastapi_offline") / "static"))
 
 
 async def _database_state(app: FastAPI) -> str:
@@ -123,22 +129,7 @@ class GatewayApp(FastAPI):
 def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     edge = EdgePolicy(
-        cors={
-            "allow_origins": settings.cors_origins,
-            "allow_credentials": True,
-            "allow_methods": ["GET", "POST", "PUT", "PATCH", "DELETE"],
-            "allow_headers": [
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "If-None-Match",
-                "Idempotency-Key",
-                "X-Request-ID",
-                "Accept-Language",
-            ],
-            "expose_headers": ["ETag", "Link", "Location", "Retry-After", "X-Request-ID"],
-            "max_age": 600,
-        },
+        cors=cors_options(settings),
         per_credential=settings.rate_limit_per_minute,
         per_address=settings.rate_limit_per_address_per_minute,
         redis_url=settings.redis_url,
@@ -167,11 +158,31 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)
-    async def openapi() -> JSONResponse:
-        return JSONResponse(await merged.document(app))
+    async def openapi(request: Request) -> JSONResponse:
+        server = str(request.base_url).rstrip("/")
+        return JSONResponse(await merged.document(app, server))
+
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="MAGNET platform API")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="MAGNET platform API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from an outside server
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="MAGNET platform API",
+            redoc_js_url="/docs/assets/redoc.standalone.js",
+            redoc_favicon_url="/docs/assets/favicon.png",
+            with_google_fonts=False,
+        )
 
     return app

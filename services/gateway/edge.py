@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.gateway.credentials import exchange_api_key
 from shared.limits import SharedRateLimits
 from shared.problems import problem_response
+from shared.settings import Environment, Settings
 
 NOT_LIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
 MAX_KEYS = 100_000
@@ -114,11 +115,14 @@ class LoginLimiter:
         return max(by_address, by_account)
 
 
+# Swagger UI and ReDoc from the gateway's own assets: an inline start-up script, ReDoc's
+# generated styles and its search worker.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; "
     "connect-src 'self'; frame-ancestors 'none'"
 )
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -141,17 +145,72 @@ _SECURITY_HEADERS = {
 }
 
 
+# What an SPA sends and reads (API.md §1); Accept-Language picks the answers' language.
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Cancel-Token",
+    "X-Request-ID",
+    "Accept-Language",
+)
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Link",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+)
+# The dev servers of Vite and of Create React App / Next.js, by name and by address.
+LOCAL_DEV_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+)
+
+
+def cors_origins(settings: Settings) -> list[str]:
+    """`MAGNET_CORS_ORIGINS` when it is set (even empty); else, locally, the dev servers."""
+    if "cors_origins" in settings.model_fields_set or settings.environment != Environment.LOCAL:
+        return list(settings.cors_origins)
+    return list(LOCAL_DEV_ORIGINS)
+
+
+def cors_options(settings: Settings) -> dict[str, Any]:
+    """Starlette `CORSMiddleware` options for the gateway."""
+    return {
+        "allow_origins": cors_origins(settings),
+        "allow_credentials": True,
+        "allow_methods": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        "allow_headers": list(CORS_ALLOW_HEADERS),
+        "expose_headers": list(CORS_EXPOSE_HEADERS),
+        "max_age": 600,
+    }
+
+
 class ProblemCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, but a refused preflight is a 400 problem, not plain text."""
+    """Starlette's CORS, but a refused preflight is a 400 problem that says what to change."""
 
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
         if response.status_code == 200:
             return response
         reason = bytes(response.body).decode("utf-8", "replace")
+        origin = request_headers.get("origin", "")
+        if origin and not self.is_allowed_origin(origin):
+            hint = (
+                f"The origin {origin} is not allowed: add it to MAGNET_CORS_ORIGINS "
+                "(comma-separated origins, e.g. https://app.example) and restart the gateway."
+            )
+        else:
+            hint = f"Allowed request headers: {', '.join(CORS_ALLOW_HEADERS)}."
         return problem_response(
             400,
-            detail=f"CORS preflight refused ({reason}).",
+            detail=f"CORS preflight refused ({reason}). {hint}",
             slug="cors-preflight-refused",
             headers={"Vary": "Origin"},
         )
@@ -183,7 +242,7 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         has_origin = any(name == b"origin" for name, _ in scope["headers"])
-        extra = _SECURITY_HEADERS[scope["path"] == "/docs", scope.get("scheme") == "https"]
+        extra = _SECURITY_HEADERS[scope["path"] in DOCS_PATHS, scope.get("scheme") == "https"]
         if not has_origin:  # not a CORS request; its answer still varies by Origin
             extra = [*extra, _VARY_ORIGIN]
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from shared.generators import rename_schemas, title_schemas
 from shared.openapi import add_problem_statuses
 from shared.peers import peer_get
 from shared.problems import Problem
@@ -40,44 +41,68 @@ class MergedOpenAPI:
                 pass
         return self._documents.get(name)
 
-    async def document(self, app: FastAPI) -> dict[str, Any]:
-        merged = copy.deepcopy(app.openapi())
-        merged["info"] = {
-            "title": "MAGNET platform API",
-            "version": "1",
-            "description": "Catalog, participation and transfer services behind one gateway.",
-        }
-        paths: dict[str, Any] = merged.setdefault("paths", {})
-        schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
+    async def document(self, app: FastAPI, server: str) -> dict[str, Any]:
+        services: dict[str, dict[str, Any]] = {}
         for name in SERVICE_NAMES:
             document = await self._service_document(app, name)
-            if document is None:
-                continue
-            _merge(paths, schemas, document, name)
-        return merged
+            if document is not None:
+                services[name] = document
+        return merge_documents(app.openapi(), services, server)
 
 
-def _merge(
-    paths: dict[str, Any], schemas: dict[str, Any], document: dict[str, Any], service: str
-) -> None:
+INFO = {
+    "title": "MAGNET platform API",
+    "version": "1",
+    "description": "Catalog, participation and transfer services behind one gateway.",
+    "contact": {"name": "MAGNET, Municipality of Celje", "url": "https://www.celje.si"},
+    "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+}
+
+
+def merge_documents(
+    gateway: dict[str, Any], services: dict[str, dict[str, Any]], server: str
+) -> dict[str, Any]:
+    """One document: the gateway's routes, then each service's public ones.
+
+    The services' schemas keep their names; a gateway schema whose name a service already
+    uses (the dashboard's summaries of cities, plans, events…) is prefixed `Dashboard`.
+    """
+    merged = copy.deepcopy(gateway)
+    merged["info"] = dict(INFO)
+    merged["servers"] = [{"url": server, "description": "This gateway"}]
+    components: dict[str, Any] = merged.setdefault("components", {})
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for service, document in services.items():
+        document = _renamed(document, schemas, service.capitalize())
+        schemas.update(document.get("components", {}).get("schemas", {}))
+        proxied = {
+            path: item
+            for path, item in document.get("paths", {}).items()
+            if path.startswith(f"/api/v1/{service}/")
+        }
+        # Through the gateway: an unknown API key (401), the rate limit (429) and a slow
+        # service (504) too.
+        add_problem_statuses(proxied, GATEWAY_PROBLEMS)
+        paths.update(proxied)
+        for kind in ("headers", "securitySchemes"):
+            components.setdefault(kind, {}).update(document.get("components", {}).get(kind, {}))
+    merged = _renamed(merged, schemas, "Dashboard")
+    merged["components"]["schemas"] = {**schemas, **merged["components"].get("schemas", {})}
+    merged["paths"] = {**merged.get("paths", {}), **paths}
+    title_schemas(merged)
+    return merged
+
+
+def _renamed(document: dict[str, Any], taken: dict[str, Any], prefix: str) -> dict[str, Any]:
     theirs: dict[str, Any] = document.get("components", {}).get("schemas", {})
     renames = {
-        schema_name: f"{service.capitalize()}{schema_name}"
-        for schema_name, schema in theirs.items()
-        if schema_name in schemas and schemas[schema_name] != schema
+        name: f"{prefix}{name}"
+        for name, schema in theirs.items()
+        if name in taken and _untitled(taken[name]) != _untitled(schema)
     }
-    text = json.dumps({"paths": document.get("paths", {}), "schemas": theirs})
-    for old, new in renames.items():
-        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
-    renamed = json.loads(text)
-    for schema_name, schema in renamed["schemas"].items():
-        schemas[renames.get(schema_name, schema_name)] = schema
-    proxied = {
-        path: item
-        for path, item in renamed["paths"].items()
-        if path.startswith(f"/api/v1/{service}/")
-    }
-    # Through the gateway: an unknown API key (401), the rate limit (429) and a slow
-    # service (504) too.
-    add_problem_statuses(proxied, GATEWAY_PROBLEMS)
-    paths.update(proxied)
+    return rename_schemas(document, renames)
+
+
+def _untitled(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key != "title"}

@@ -308,3 +308,13 @@ class IndicatorRecord(IndicatorIn, PlanChild):
 
 class ReportRecord(ReportIn, PlanChild):
     pass
+
+
+class SyncBatch(Strict):
+    """What `POST /cities/{city}/sync` reads (documented for clients; records are checked
+    one by one, so an invalid one is reported in the answer, not as a whole-body error)."""
+
+    plans: list[PlanRecord] = []
+    milestones: list[MilestoneRecord] = []
+    indicators: list[IndicatorRecord] = []
+    reports: list[ReportRecord] = []

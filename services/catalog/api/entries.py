@@ -16,7 +16,7 @@ from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.i18n import LANGUAGES, Language
 from shared.idempotency import Idempotency
-from shared.merge_patch import MergePatch
+from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
@@ -47,6 +47,7 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
 
 @router.get(
     "/entries",
+    operation_id="entries-list",
     summary="List and search entries (published ones without credentials)",
     description=(
         "Sorted by relevance when `q` is given, else by recency (publication time for "
@@ -164,7 +165,11 @@ async def get_entry(
     responses=problem_responses(400, 401, 403, 404, 409, 412, 415, 422, 428),
 )
 async def patch_entry(
-    ref: EntryRef, editor: Editor, patch: MergePatch, session: Session, if_match: IfMatch = None
+    ref: EntryRef,
+    editor: Editor,
+    patch: Annotated[dict[str, Any], merge_patch_for(schemas.EntryUpdate, "EntryPatch")],
+    session: Session,
+    if_match: IfMatch = None,
 ) -> Response:
     return _with_etag(await entries.update_entry(session, ref, patch, if_match, editor))
 
@@ -184,6 +189,7 @@ async def delete_entry(
 
 @router.post(
     "/entries/{ref}/transitions",
+    operation_id="entry-transition",
     summary="Move an entry through draft → in_review → published → archived",
     description="Also in_review → draft. An illegal move is a 409; If-Match is optional.",
     response_model=schemas.Entry,
@@ -201,6 +207,7 @@ async def post_transition(
 
 @router.get(
     "/entries/{ref}/revisions",
+    operation_id="entry-revisions-list",
     summary="Every change of an entry: who, when and what (editors and admins)",
     responses=problem_responses(400, 401, 403, 404),
 )

@@ -22,6 +22,7 @@ ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 
 @router.get(
     "/feed.atom",
+    operation_id="entries-feed",
     summary="Atom 1.0 feed of the latest published entries",
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}, "description": "Atom feed"}},

@@ -121,6 +121,7 @@ async def cancel_event(
 
 @router.post(
     "/events/{event_id}/registrations",
+    operation_id="registration-create",
     summary="Register: confirmed while seats remain, else waitlisted with a position",
     status_code=201,
     response_model=schemas.NewRegistration,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -24,7 +25,7 @@ from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
-from shared.merge_patch import MergePatch
+from shared.merge_patch import merge_patch_for
 from shared.pagination import Page
 from shared.problems import problem_responses
 
@@ -94,7 +95,7 @@ async def patch_indicator(
     city: CityCode,
     indicator_id: uuid.UUID,
     principal: CurrentPrincipal,
-    patch: MergePatch,
+    patch: Annotated[dict[str, Any], merge_patch_for(schemas.IndicatorIn, "IndicatorPatch")],
     response: Response,
     session: Session,
     if_match: IfMatch = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
-from shared.merge_patch import MergePatch
+from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging, paginate
 from shared.problems import problem_responses
 
@@ -106,7 +107,7 @@ async def patch_plan(
     city: CityCode,
     plan_id: uuid.UUID,
     principal: CurrentPrincipal,
-    patch: MergePatch,
+    patch: Annotated[dict[str, Any], merge_patch_for(schemas.PlanIn, "PlanPatch")],
     request: Request,
     response: Response,
     session: Session,
@@ -209,7 +210,7 @@ async def patch_milestone(
     city: CityCode,
     milestone_id: uuid.UUID,
     principal: CurrentPrincipal,
-    patch: MergePatch,
+    patch: Annotated[dict[str, Any], merge_patch_for(schemas.MilestoneIn, "MilestonePatch")],
     response: Response,
     session: Session,
     if_match: IfMatch = None,

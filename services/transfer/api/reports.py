@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from shared.auth import CurrentPrincipal, OptionalPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get
 from shared.idempotency import Idempotency
-from shared.merge_patch import MergePatch
+from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging, paginate
 from shared.problems import problem_responses
 
@@ -111,7 +112,7 @@ async def patch_report(
     city: CityCode,
     report_id: uuid.UUID,
     principal: CurrentPrincipal,
-    patch: MergePatch,
+    patch: Annotated[dict[str, Any], merge_patch_for(schemas.ReportIn, "ReportPatch")],
     response: Response,
     session: Session,
     if_match: IfMatch = None,
@@ -160,6 +161,7 @@ async def correct_report(
 
 @router.get(
     "/cities/{city}/reports/{report_id}/revisions",
+    operation_id="report-revisions-list",
     summary="Every submitted revision of a report, oldest first",
     responses=problem_responses(404),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -14,8 +14,10 @@ from services.transfer.service import sync as service
 from services.transfer.service.common import ensure_city, ensure_may_write
 from shared.auth import CurrentPrincipal
 from shared.db import Session
+from shared.generators import request_body
 from shared.idempotency import Idempotency
 from shared.problems import (
+    BadRequest,
     ContentTooLarge,
     UnprocessableContent,
     problem_response,
@@ -25,15 +27,6 @@ from shared.problems import (
 router = APIRouter(prefix=PREFIX, tags=["transfer"])
 # What a gzip body may inflate to: 10 000 generous records, and no zip bomb.
 MAX_INFLATED_BYTES = 16 * 1024 * 1024
-_RECORD = {"type": "object", "required": ["external_id"]}
-_BATCH_SCHEMA = {
-    "type": "object",
-    "properties": {
-        name: {"type": "array", "items": _RECORD}
-        for name in ("plans", "milestones", "indicators", "reports")
-    },
-    "additionalProperties": False,
-}
 _DESCRIPTION = """
 Each record carries the partner's own `external_id` (unique per city and kind) and may carry
 `base_version` (the `version` it was based on). Plans are plan bodies; milestones, indicators
@@ -77,7 +70,7 @@ def _decoded(request: Request, body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise UnprocessableContent("The body is not valid JSON.") from exc
+        raise BadRequest("The body is not valid JSON (UTF-8).") from exc
 
 
 @router.post(
@@ -86,12 +79,6 @@ def _decoded(request: Request, body: bytes) -> Any:
     description=_DESCRIPTION,
     response_model=schemas.SyncAnswer,
     responses=problem_responses(401, 403, 404, 409, 413, 422, 503),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _BATCH_SCHEMA}},
-        }
-    },
 )
 async def sync(
     city: CityCode,
@@ -99,6 +86,7 @@ async def sync(
     session: Session,
     principal: CurrentPrincipal,
     idempotency: Idempotency,
+    _batch: Annotated[None, request_body(schemas.SyncBatch)],
 ) -> Response:
     ensure_may_write(principal, city)
     await ensure_city(session, city)
@@ -113,7 +101,6 @@ async def sync(
     else:
         response = problem_response(
             status_code,
-            title="Nothing was applied",
             detail=(
                 "Some records are invalid; nothing was applied."
                 if status_code == 422
