@@ -146,8 +146,8 @@ def _bring_up(settings: Settings, stack: ExitStack, console: Console) -> list[Ch
         migrate_all(url)
     console.print("  [green]✓[/] migrations applied")
     with console.status("Loading demo data…"):
-        changed = asyncio.run(seed_all(url, settings))
-    console.print(f"  [green]✓[/] demo data loaded ({sum(changed.values())} rows changed)")
+        seeded = asyncio.run(seed_all(url, settings))
+    console.print(f"  [green]✓[/] {seeded.describe()}", highlight=False)
     env = {**os.environ, "DATABASE_URL": url, "MAGNET_HOST": host}
     for name in STACK:
         env.pop(f"MAGNET_{name.upper()}_URL", None)

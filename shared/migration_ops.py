@@ -48,3 +48,16 @@ def timestamps() -> list[sa.Column[object]]:
             "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
     ]
+
+
+def create_seed_records_table(schema: str) -> None:
+    """Which demo rows a schema was ever given, so a later start never gives them again."""
+    op.create_table(
+        "seed_records",
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("added", sa.Boolean, nullable=False),
+        sa.Column(
+            "seeded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema=schema,
+    )

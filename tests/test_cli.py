@@ -241,8 +241,8 @@ class TestOpsCommands:
 
 class TestMigrationsAndSeeds:
     def test_seeding_again_changes_nothing(self, database_url: str) -> None:
-        changed = asyncio.run(seed_all(database_url, make_settings(database_url)))
-        assert changed == {"catalog": 0, "participation": 0, "transfer": 0, "identity": 0}
+        report = asyncio.run(seed_all(database_url, make_settings(database_url)))
+        assert report.added == {"catalog": 0, "participation": 0, "transfer": 0, "identity": 0}
 
     def test_migrating_again_is_a_no_op(self, database_url: str) -> None:
         migrate_all(database_url)

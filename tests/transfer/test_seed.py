@@ -38,4 +38,5 @@ class TestSeed:
 
         app = create_app(settings)
         async with asgi_client(app), app.state.database.engine.begin() as connection:
-            assert await seed(connection) == 0
+            seeded = await seed(connection)
+            assert (seeded.added, seeded.skipped, seeded.adopted) == ([], [], 0)
