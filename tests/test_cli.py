@@ -20,24 +20,12 @@ import psutil
 import pytest
 
 from cli.data import seed_all
-from shared.db import with_database
 from shared.migrate import migrate_all
-from tests.conftest import TEST_SECRET, _execute, make_settings
+from tests.conftest import TEST_SECRET, make_settings
 from tests.stack import STACK, free_port, stack_env
 
 pytestmark = pytest.mark.slow
 MAGNET = [sys.executable, "-m", "cli"]
-
-
-@pytest.fixture
-def fresh_database(server_url: str) -> Iterator[str]:
-    """An empty database, so `magnet up` migrates and seeds it from nothing."""
-    name = f"magnet_up_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield with_database(server_url, name)
-    finally:
-        asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

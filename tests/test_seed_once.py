@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
 import pytest
 
 from cli.data import SeedReport, seed_all
-from shared.db import libpq_url, with_database
+from shared.db import libpq_url
 from shared.migrate import migrate_all
 from shared.seeding import seed_id
-from tests.conftest import ADMIN_EMAIL, _execute, make_settings
+from tests.conftest import ADMIN_EMAIL, make_settings
 
 SCHEMAS = ("identity", "catalog", "participation", "transfer")
 VARAZDIN_HOUSING = seed_id("transfer-plan", "varazdin", "housing")
 
 
 @pytest.fixture
-def migrated(server_url: str) -> Iterator[str]:
-    """A database of its own, migrated and not yet seeded: these tests change demo rows."""
-    name = f"magnet_seed_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
-    url = with_database(server_url, name)
-    try:
-        migrate_all(url)
-        yield url
-    finally:
-        asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+def migrated(fresh_database: str) -> str:
+    """Migrated and not yet seeded, of its own: these tests change demo rows."""
+    migrate_all(fresh_database)
+    return fresh_database
 
 
 def seed(url: str, *, dry_run: bool = False) -> SeedReport:
