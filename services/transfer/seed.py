@@ -5,7 +5,7 @@ Košice will also explore energy communities, and Nardò will focus on creative 
 city gets one plan per adopted challenge. City Vibe links the URBACT good practices about
 lively town centres (the Towns' Living Room, CityCentreDoctor); creative hubs link CREATIVE
 SPIRITS. Dates after the Opening Site Visit and every indicator value are demo values, and
-their titles say so.
+their titles say so. Texts are in English and the city's own language (`seed_texts`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,13 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.transfer.models import SCHEMA, City, CityChallenge, Indicator, Milestone, Plan
+from services.transfer.seed_texts import (
+    CITY_DESCRIPTIONS,
+    INDICATOR_TITLE,
+    MILESTONE_TITLES,
+    in_languages,
+    plan_title,
+)
 from shared.seeding import Seeded, SeedRow, seed_id, seed_key, seed_once
 
 CITIES = [
@@ -25,12 +32,6 @@ CITIES = [
 PRACTICES = {
     "city-vibe": ["towns-living-room", "citycentredoctor"],
     "culture-creativity": ["creative-spirits"],
-}
-TITLES = {
-    "city-vibe": "City Vibe",
-    "housing": "Housing",
-    "energy-communities": "Energy communities",
-    "culture-creativity": "Creative hubs",
 }
 STAGES = {  # demo dates; the understand stage opens with the Opening Site Visit
     "understand": {"start": "2025-10-01", "end": "2026-06-30"},
@@ -48,7 +49,7 @@ def _plan(city: str, name: str, challenge: str) -> SeedRow:
             "id": seed_id("transfer-plan", city, challenge),
             "city_code": city,
             "challenge": challenge,
-            "title": {"en": f"{name}: transferring Celje's {TITLES[challenge]} practices"},
+            "title": plan_title(city, name, challenge),
             "stages": STAGES,
             "practice_ids": [seed_id("entry", slug) for slug in PRACTICES.get(challenge, [])],
         },
@@ -59,13 +60,8 @@ def _plan(city: str, name: str, challenge: str) -> SeedRow:
 def _milestones(city: str, challenge: str) -> list[SeedRow]:
     plan_id = seed_id("transfer-plan", city, challenge)
     milestones = [
-        ("osv", "Challenge chosen at the Opening Site Visit in Celje", date(2025, 10, 31), "done"),
-        (
-            "local-plan",
-            "Local adaptation plan agreed (demo date)",
-            date(2026, 6, 30),
-            "in_progress",
-        ),
+        ("osv", date(2025, 10, 31), "done"),
+        ("local-plan", date(2026, 6, 30), "in_progress"),
     ]
     return [
         SeedRow(
@@ -75,13 +71,13 @@ def _milestones(city: str, challenge: str) -> list[SeedRow]:
                 "id": seed_id("transfer-milestone", city, challenge, slug),
                 "city_code": city,
                 "plan_id": plan_id,
-                "title": {"en": title},
+                "title": in_languages(city, MILESTONE_TITLES[slug]),
                 "due": due,
                 "status": status,
             },
             parents=((Plan.id, plan_id),),
         )
-        for slug, title, due, status in milestones
+        for slug, due, status in milestones
     ]
 
 
@@ -95,7 +91,7 @@ def _indicator(city: str, challenge: str) -> SeedRow:
             "city_code": city,
             "plan_id": plan_id,
             "code": "LOCAL-EVENTS",
-            "title": {"en": "Co-creation events with residents (demo values)"},
+            "title": in_languages(city, INDICATOR_TITLE),
             "unit": "events",
             "measure": "unit",
             "ascending": True,
@@ -116,7 +112,13 @@ def rows() -> list[SeedRow]:
             SeedRow(
                 key=seed_key("city", code),
                 model=City,
-                values={"code": code, "name": name, "country": country, "coordinator": coordinator},
+                values={
+                    "code": code,
+                    "name": name,
+                    "country": country,
+                    "coordinator": coordinator,
+                    "description": in_languages(code, CITY_DESCRIPTIONS[code]),
+                },
             )
         )
         for position, challenge in enumerate(challenges):
