@@ -163,6 +163,42 @@ class TestSeedOnce:
             count(migrated, "SELECT count(*) FROM transfer.plans WHERE city_code = 'varazdin'") == 2
         )
 
+    def test_a_new_demo_booking_that_overlaps_a_person_s_booking_is_skipped(
+        self, migrated: str
+    ) -> None:
+        seed(migrated)
+        room = seed_id("space", "magnet-hub-celje", "co-creation-room")
+        sql(
+            migrated,
+            "DELETE FROM participation.bookings WHERE id = $1",
+            seed_id("booking", "housing-co-creation-workshop"),
+        )
+        sql(
+            migrated,
+            "DELETE FROM participation.seed_records"
+            " WHERE key = 'booking/housing-co-creation-workshop'",
+        )
+        sql(
+            migrated,
+            "INSERT INTO participation.bookings (id, space_id, during, status, purpose,"
+            " booked_by) VALUES (gen_random_uuid(), $1, tstzrange('2026-12-10 15:00+00',"
+            " '2026-12-10 17:00+00'), 'confirmed', 'Residents'' meeting', 'resident')",
+            room,
+        )
+
+        report = seed(migrated)
+
+        assert [row.key for row in report.schemas["participation"].skipped] == [
+            "booking/housing-co-creation-workshop"
+        ]
+        purposes = sql(
+            migrated,
+            "SELECT purpose FROM participation.bookings WHERE space_id = $1"
+            " AND during && tstzrange('2026-12-10', '2026-12-11')",
+            room,
+        )
+        assert [row["purpose"] for row in purposes] == ["Residents' meeting"]
+
     def test_a_database_seeded_before_the_records_is_adopted_not_restored(
         self, migrated: str
     ) -> None:
