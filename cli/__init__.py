@@ -115,13 +115,13 @@ def seed(
     """Add the demo rows this database never had; rows already there are never changed."""
 
     settings = _settings()
-    err.print(
-        "Adding only demo rows this database never had; rows already there, edited or "
-        "deleted by people, are never changed, restored or deleted."
-        + (" (dry run: nothing is written)" if dry_run else "")
-    )
     try:
         with database_url(settings) as url:
+            err.print(
+                "Adding only demo rows this database never had; rows already there, edited or "
+                "deleted by people, are never changed, restored or deleted."
+                + (" (dry run: nothing is written)" if dry_run else "")
+            )
             report = asyncio.run(data.seed_all(url, settings, dry_run=dry_run))
     except CommandError as exc:
         _fail(str(exc))
