@@ -58,12 +58,13 @@ class Seeded:
     skipped: list[SeedRow]
     adopted: int = 0
     recorded_before: int = 0
+    held_rows: bool = False
     reference_updated: int = 0
 
     @property
     def fresh(self) -> bool:
-        """True when the schema had never been seeded before this run."""
-        return self.recorded_before == 0 and self.adopted == 0
+        """True when the schema was empty: never seeded, and no rows of people's either."""
+        return self.recorded_before == 0 and self.adopted == 0 and not self.held_rows
 
 
 def _records(schema: str) -> TableClause:
@@ -99,7 +100,12 @@ async def seed_once(connection: AsyncConnection, schema: str, rows: Sequence[See
         await record(connection, schema, {row.key: False for row in rows})
         return Seeded(added=[], skipped=[], adopted=len(rows))
     new = await unrecorded(connection, schema, [row.key for row in rows])
-    seeded = Seeded(added=[], skipped=[], recorded_before=recorded_before)
+    seeded = Seeded(
+        added=[],
+        skipped=[],
+        recorded_before=recorded_before,
+        held_rows=await _any_rows(connection, {row.model for row in rows}),
+    )
     for row in rows:
         if row.key not in new:
             continue
@@ -131,6 +137,13 @@ async def _insert(connection: AsyncConnection, row: SeedRow) -> bool:
     statement = insert(row.model).values(dict(row.values)).on_conflict_do_nothing()
     result = await connection.execute(statement)
     return bool(getattr(result, "rowcount", 0))
+
+
+async def _any_rows(connection: AsyncConnection, models: set[type[DeclarativeBase]]) -> bool:
+    for model in models:
+        if await connection.scalar(select(literal(1)).select_from(model).limit(1)) is not None:
+            return True
+    return False
 
 
 async def _seeded_before_records(connection: AsyncConnection, rows: Sequence[SeedRow]) -> bool:

@@ -214,6 +214,22 @@ class TestSeedOnce:
         assert "citycentredoctor" not in entry_slugs(migrated)
         assert count(migrated, "SELECT count(*) FROM catalog.seed_records") == 7
 
+    def test_a_database_holding_people_s_rows_is_told_so(self, migrated: str) -> None:
+        sql(
+            migrated,
+            "INSERT INTO catalog.entries (id, slug, kind, title, summary, body,"
+            " innovation_blocks, challenges, cities, status, version, created_by, updated_by)"
+            " VALUES (gen_random_uuid(), 'our-story', 'story', '{\"en\": \"Ours\"}', '{}',"
+            " '{}', '{}', '{}', '{}', 'draft', 1, 'editor', 'editor')",
+        )
+
+        report = seed(migrated)
+
+        assert not report.fresh
+        assert report.describe().startswith("this database already holds data: added ")
+        assert "(catalog 7, " in report.describe()
+        assert len(entry_slugs(migrated)) == 8
+
     def test_a_dry_run_says_what_it_would_add_and_writes_nothing(self, migrated: str) -> None:
         dry = seed(migrated, dry_run=True)
         written = count(migrated, "SELECT count(*) FROM catalog.entries") + count(
