@@ -53,7 +53,7 @@ class SeedReport:
 
     @property
     def fresh(self) -> bool:
-        """True when no schema had been seeded before this run."""
+        """True when every schema was empty before this run: never seeded, no rows of people's."""
         return all(seeded.fresh for seeded in self.schemas.values())
 
     def describe(self, *, dry_run: bool = False) -> str:
@@ -66,7 +66,7 @@ class SeedReport:
         adopted = sum(seeded.adopted for seeded in self.schemas.values())
         notes = [f"{verb} {added} demo rows it never had before ({per_schema})"]
         if skipped:
-            notes.append(f"skipped {skipped} whose place people's data already holds")
+            notes.append(f"skipped {skipped} whose place or parent people's data changed")
         if adopted:
             notes.append(f"recorded {adopted} demo rows loaded by an earlier version")
         return (
