@@ -135,16 +135,25 @@ def migrate() -> None:
 
 
 @app.command()
-def seed() -> None:
-    """Load the demo data (idempotent: a second run changes nothing)."""
+def seed(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be added; change nothing.")
+    ] = False,
+) -> None:
+    """Add the demo rows this database never had; rows already there are never changed."""
 
     settings = _settings()
     try:
         with database_url(settings) as url:
-            changed = asyncio.run(data.seed_all(url, settings))
+            err.print(
+                "Adding only demo rows this database never had; rows already there, edited or "
+                "deleted by people, are never changed, restored or deleted."
+                + (" (dry run: nothing is written)" if dry_run else "")
+            )
+            report = asyncio.run(data.seed_all(url, settings, dry_run=dry_run))
     except CommandError as exc:
         _fail(str(exc))
-    err.print(", ".join(f"{name}: {count} rows changed" for name, count in changed.items()))
+    err.print(report.describe(dry_run=dry_run), highlight=False)
 
 
 @app.command("create-user")

@@ -218,8 +218,8 @@ def _bring_up(settings: Settings, stack: ExitStack, reporter: Reporter) -> Runni
         migrate_all(url)
     reporter.say("  ✓ migrations applied")
     with reporter.status("Loading demo data…"):
-        changed = asyncio.run(seed_all(url, settings))
-    reporter.say(f"  ✓ demo data loaded ({sum(changed.values())} rows changed)")
+        seeded = asyncio.run(seed_all(url, settings))
+    reporter.say(f"  ✓ {seeded.describe()}")
     env = {**os.environ, "DATABASE_URL": url, "MAGNET_HOST": host}
     for name in STACK:
         env.pop(f"MAGNET_{name.upper()}_URL", None)

@@ -48,3 +48,20 @@ def timestamps() -> list[sa.Column[object]]:
             "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
     ]
+
+
+def create_seed_records_table(schema: str) -> None:
+    """Which demo rows a schema was ever offered, so a later start never offers them again.
+
+    `added` is false for a row that was skipped (people's data held its place) or adopted
+    from a database seeded before these records existed.
+    """
+    op.create_table(
+        "seed_records",
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("added", sa.Boolean, nullable=False),
+        sa.Column(
+            "seeded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        schema=schema,
+    )

@@ -76,6 +76,17 @@ def database_url(server_url: str) -> Iterator[str]:
         asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def fresh_database(server_url: str) -> Iterator[str]:
+    """An empty database of a test's own, so `magnet up` migrates and seeds it from nothing."""
+    name = f"magnet_up_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(server_url, name)
+    finally:
+        asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": served_url(database_url),

@@ -21,24 +21,12 @@ import psutil
 import pytest
 
 from cli.data import seed_all
-from shared.db import with_database
 from shared.migrate import migrate_all
-from tests.conftest import TEST_SECRET, _execute, make_settings
+from tests.conftest import TEST_SECRET, make_settings
 from tests.stack import STACK, free_port, stack_env
 
 pytestmark = pytest.mark.slow
 MAGNET = [sys.executable, "-m", "cli"]
-
-
-@pytest.fixture
-def fresh_database(server_url: str) -> Iterator[str]:
-    """An empty database, so `magnet up` migrates and seeds it from nothing."""
-    name = f"magnet_up_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield with_database(server_url, name)
-    finally:
-        asyncio.run(_execute(server_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -315,8 +303,8 @@ class TestOpsCommands:
 
 class TestMigrationsAndSeeds:
     def test_seeding_again_changes_nothing(self, database_url: str) -> None:
-        changed = asyncio.run(seed_all(database_url, make_settings(database_url)))
-        assert changed == {"catalog": 0, "participation": 0, "transfer": 0, "identity": 0}
+        report = asyncio.run(seed_all(database_url, make_settings(database_url)))
+        assert report.added == {"catalog": 0, "participation": 0, "transfer": 0, "identity": 0}
 
     def test_migrating_again_is_a_no_op(self, database_url: str) -> None:
         migrate_all(database_url)

@@ -6,14 +6,15 @@ urban challenges Celje addresses (and partner cities adopt).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.catalog.models import Challenge, Entry, EntryRevision, InnovationBlock
+from services.catalog.models import SCHEMA, Challenge, Entry, EntryRevision, InnovationBlock
 from services.catalog.seed_entries import ENTRIES, PUBLISHED_AT
-from shared.seeding import seed_id, upsert
+from shared.seeding import Seeded, SeedRow, seed_id, seed_key, seed_once, upsert
 
 SEED_ACTOR = "system:seed"
 
@@ -177,39 +178,45 @@ CHALLENGES: list[tuple[str, dict[str, str], dict[str, str]]] = [
 ]
 
 
-async def seed(connection: AsyncConnection) -> int:
-    changed = 0
+async def seed(connection: AsyncConnection) -> Seeded:
+    """The taxonomy brought up to date; the demo entries once."""
+    reference = 0
     for model, terms in ((InnovationBlock, INNOVATION_BLOCKS), (Challenge, CHALLENGES)):
         rows = [
             {"code": code, "label": label, "description": description, "position": position}
             for position, (code, label, description) in enumerate(terms)
         ]
-        changed += await upsert(
-            connection,
-            model,
-            rows,
-            key=["code"],
-            overwrite=True,
+        reference += await upsert(connection, model, rows, key=["code"])
+    seeded = await seed_once(connection, SCHEMA, entry_rows())
+    seeded.reference_updated = reference
+    await _first_revisions(connection, [row.values["id"] for row in seeded.added])
+    return seeded
+
+
+def entry_rows() -> list[SeedRow]:
+    """The published entries other services link to by `seed_id("entry", slug)`."""
+    return [
+        SeedRow(
+            key=seed_key("entry", entry["slug"]),
+            model=Entry,
+            values={
+                "id": seed_id("entry", entry["slug"]),
+                **entry,
+                "status": "published",
+                "published_at": datetime.fromisoformat(PUBLISHED_AT),
+                "version": 1,
+                "created_by": SEED_ACTOR,
+                "updated_by": SEED_ACTOR,
+            },
         )
-    return changed + await seed_entries(connection)
-
-
-async def seed_entries(connection: AsyncConnection) -> int:
-    """The published entries other services link to; rows people edited stay as they are."""
-    rows = [
-        {
-            "id": seed_id("entry", entry["slug"]),
-            **entry,
-            "status": "published",
-            "published_at": datetime.fromisoformat(PUBLISHED_AT),
-            "version": 1,
-            "created_by": SEED_ACTOR,
-            "updated_by": SEED_ACTOR,
-        }
         for entry in ENTRIES
     ]
-    changed = await upsert(connection, Entry, rows, key=["id"])
-    # The first revision of each seeded entry, once.
+
+
+async def _first_revisions(connection: AsyncConnection, entry_ids: list[uuid.UUID]) -> None:
+    """The `created` revision of each entry this run added."""
+    if not entry_ids:
+        return
     seeded = select(
         Entry.id,
         Entry.version,
@@ -217,13 +224,9 @@ async def seed_entries(connection: AsyncConnection) -> int:
         literal(SEED_ACTOR),
         literal("admin"),
         func.jsonb_build_object("seeded", True),
-    ).where(
-        Entry.id.in_([row["id"] for row in rows]),
-        ~select(EntryRevision.id).where(EntryRevision.entry_id == Entry.id).exists(),
-    )
+    ).where(Entry.id.in_(entry_ids))
     await connection.execute(
         insert(EntryRevision).from_select(
             ["entry_id", "version", "action", "actor", "actor_role", "changes"], seeded
         )
     )
-    return changed

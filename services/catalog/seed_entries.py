@@ -3,7 +3,9 @@
 Only what those sources say, summarised: the SLBRA member note of 23 February 2026 on the
 European Commission presenting MAGNET, the EUI story of the Opening Site Visit in Celje,
 and the URBACT Slovenia page listing good practices and networks. Slugs are fixed: other
-services link to these entries by `seed_id("entry", slug)`.
+services link to these entries by `seed_id("entry", slug)`. Celje writes in Slovenian and
+English; the story of the Opening Site Visit and the practices the partner cities transfer
+also carry their title and summary in Croatian, Slovak and Italian, as a transfer would.
 """
 
 from __future__ import annotations
@@ -146,12 +148,21 @@ ENTRIES: list[dict[str, Any]] = [
         "title": {
             "sl": "Uvodni obisk v Celju: ko je Evropa prišla v mesto",
             "en": "The Opening Site Visit in Celje: when Europe came to town",
+            "hr": "Uvodni studijski posjet u Celju: kad je Europa došla u grad",
+            "sk": "Úvodná študijná návšteva v Celji: keď do mesta prišla Európa",
+            "it": "La visita di apertura a Celje: quando l'Europa è arrivata in città",
         },
         "summary": {
             "sl": "Oktobra so partnerji za prenos iz Hrvaške, Italije in Slovaške v Celju "
             "spoznali lokalno zavezništvo in izbrali izzive, ki jih bodo prenesli domov.",
             "en": "In October, the Transfer Partners from Croatia, Italy and Slovakia met the "
             "local alliance in Celje and chose the challenges they will take home.",
+            "hr": "U listopadu su partneri za prijenos iz Hrvatske, Italije i Slovačke u Celju "
+            "upoznali lokalni savez i odabrali izazove koje će prenijeti u svoje gradove.",
+            "sk": "V októbri sa partneri pre prenos z Chorvátska, Talianska a Slovenska v Celji "
+            "stretli s miestnou alianciou a vybrali si výzvy, ktoré prenesú do svojich miest.",
+            "it": "A ottobre i partner di trasferimento da Croazia, Italia e Slovacchia hanno "
+            "incontrato a Celje l'alleanza locale e scelto le sfide da portare nelle loro città.",
         },
         "body": {
             "sl": "Jesensko jutro v Mladinskem centru Celje: za mizami sedijo ljudje, ki se "
@@ -183,6 +194,9 @@ ENTRIES: list[dict[str, Any]] = [
         "title": {
             "sl": "Mestna dnevna soba: nova platforma nevladnih organizacij",
             "en": "Towns' Living Room: creation of a new NGO platform",
+            "hr": "Gradska dnevna soba: nova platforma nevladinih organizacija",
+            "sk": "Mestská obývačka: nová platforma mimovládnych organizácií",
+            "it": "Il soggiorno della città: una nuova piattaforma delle ONG",
         },
         "summary": {
             "sl": "Dobra praksa URBACT: občina je v prazni stavbi ustanovila »Mestno dnevno "
@@ -190,6 +204,13 @@ ENTRIES: list[dict[str, Any]] = [
             "en": "URBACT good practice: the municipality established a new 'Towns' Living "
             "Room' in a vacant building, involving the heads of the city administration and "
             "active citizens.",
+            "hr": "Dobra praksa URBACT: općina je u praznoj zgradi osnovala novu »Gradsku dnevnu "
+            "sobu« koja okuplja čelnike gradske uprave i aktivne građane.",
+            "sk": "Dobrá prax URBACT: samospráva zriadila v prázdnej budove novú „Mestskú "
+            "obývačku“, do ktorej sa zapájajú vedúci mestskej správy a aktívni občania.",
+            "it": "Buona pratica URBACT: il comune ha creato in un edificio vuoto un nuovo "
+            "«soggiorno della città», che coinvolge i vertici dell'amministrazione comunale e i "
+            "cittadini attivi.",
         },
         "body": {
             "sl": "Nova »Mestna dnevna soba«, ki jo je občina ustanovila v prazni stavbi, "
@@ -207,12 +228,14 @@ ENTRIES: list[dict[str, Any]] = [
     {
         "slug": "creative-spirits",
         "kind": "practice",
-        "title": {"sl": "CREATIVE SPIRITS", "en": "CREATIVE SPIRITS"},
+        "title": {"sl": "CREATIVE SPIRITS", "en": "CREATIVE SPIRITS", "it": "CREATIVE SPIRITS"},
         "summary": {
             "sl": "Implementacijsko omrežje URBACT, katerega mesta želijo izboljšati izvajanje "
             "svojih celostnih urbanih strategij.",
             "en": "URBACT Implementation network whose partner cities share a need to improve "
             "the implementation of their existing integrated urban strategies.",
+            "it": "Rete di attuazione URBACT le cui città partner condividono l'esigenza di "
+            "migliorare l'attuazione delle proprie strategie urbane integrate.",
         },
         "body": {
             "sl": "Partnerska mesta tega implementacijskega omrežja URBACT imajo skupno potrebo "
@@ -229,10 +252,13 @@ ENTRIES: list[dict[str, Any]] = [
     {
         "slug": "citycentredoctor",
         "kind": "practice",
-        "title": {"sl": "CityCentreDoctor", "en": "CityCentreDoctor"},
+        "title": {language: "CityCentreDoctor" for language in ("sl", "en", "hr", "sk", "it")},
         "summary": {
             "sl": "Omrežje URBACT za akcijsko načrtovanje o izzivih mestnih središč.",
             "en": "URBACT Action Planning network on the challenges of city centres.",
+            "hr": "Mreža URBACT za akcijsko planiranje o izazovima gradskih središta.",
+            "sk": "Sieť URBACT pre akčné plánovanie o výzvach mestských centier.",
+            "it": "Rete URBACT di pianificazione d'azione sulle sfide dei centri urbani.",
         },
         "body": {
             "sl": "Mesta tega omrežja URBACT za akcijsko načrtovanje so morala prepoznati "

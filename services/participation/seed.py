@@ -7,17 +7,22 @@ the Prebold Intergenerational Centre. Opening hours and spaces are demo values.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.participation.models import Booking, Event, Hub, Lab, LabPhase, Space
-from shared.seeding import seed_id, upsert
+from services.participation.models import SCHEMA, Booking, Event, Hub, Lab, LabPhase, Space
+from services.participation.seed_programme import (
+    CURRENT_PHASE,
+    EVENTS,
+    LABS,
+    PHASE_DATES,
+    PHASE_TITLES,
+    TIMEZONE,
+)
+from shared.seeding import Seeded, SeedRow, seed_id, seed_key, seed_once
 
-TIMEZONE = "Europe/Ljubljana"
 WEEKDAYS_9_TO_20 = {
     day: [{"opens": "09:00", "closes": "20:00"}] for day in ("mon", "tue", "wed", "thu", "fri")
 }
@@ -119,203 +124,138 @@ HUBS: list[dict[str, Any]] = [
 ]
 
 
-PHASE_TITLES = {
-    "discover": {"sl": "Raziskovanje", "en": "Discover"},
-    "co-create": {"sl": "Soustvarjanje", "en": "Co-create"},
-    "prototype": {"sl": "Prototipiranje", "en": "Prototype"},
-    "test": {"sl": "Preizkušanje", "en": "Test"},
-}
-PHASE_DATES = [
-    ("discover", date(2025, 10, 1), date(2026, 2, 28)),
-    ("co-create", date(2026, 3, 1), date(2026, 12, 31)),
-    ("prototype", date(2027, 1, 1), date(2027, 6, 30)),
-    ("test", date(2027, 7, 1), date(2027, 12, 31)),
-]
-CURRENT_PHASE = "co-create"
-METHODS = [
-    seed_id("entry", "reallife-learning-labs"),
-    seed_id("entry", "magnet-hub-co-creation-model"),
-]
-
-LABS: list[dict[str, Any]] = [
-    {
-        "slug": "city-vibe-lab",
-        "title": {"sl": "Laboratorij Utrip mesta", "en": "City Vibe lab"},
-        "description": {
-            "sl": "Živahni javni prostori, ki ljudi vseh generacij vabijo v skupnostno življenje.",
-            "en": "Vibrant public spaces that keep people of all ages engaged in community life.",
-        },
-        "challenge": "city-vibe",
-        "hub": "magnet-hub-celje",
-        "partners": [
-            "Youth Centre Celje",
-            "Poligon Institute for the Development of Creative Industries",
-            "Municipality of Prebold",
-        ],
-        "methods": METHODS,
-    },
-    {
-        "slug": "housing-lab",
-        "title": {"sl": "Stanovanjski laboratorij", "en": "Housing lab"},
-        "description": {
-            "sl": "Dostopna, trajnostna in skupnostno naravnana stanovanja v Celju.",
-            "en": "Affordable, sustainable and community-focused housing in Celje.",
-        },
-        "challenge": "housing",
-        "hub": "magnet-hub-celje",
-        "partners": [
-            "Real Estate Celje",
-            "IPoP - Institute for Spatial Policies",
-            "Institute for Innovation and Development of the University of Ljubljana",
-        ],
-        "methods": METHODS[:1],
-    },
-]
-
-LJUBLJANA = ZoneInfo(TIMEZONE)
-
-
-def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=LJUBLJANA)
-
-
-# (slug, title, lab, (hub, space) or address, starts, ends, capacity)
-EVENTS: list[tuple[str, dict[str, str], str | None, Any, datetime, datetime, int]] = [
-    (
-        "opening-site-visit",
-        {"sl": "Uvodni študijski obisk", "en": "Opening Site Visit"},
-        "city-vibe-lab",
-        "Youth Centre Celje, Celje",
-        _local(2025, 10, 15, 9),
-        _local(2025, 10, 15, 17),
-        60,
-    ),
-    (
-        "mapping-public-spaces",
-        {"sl": "Kartiranje javnih prostorov z mladimi", "en": "Mapping public spaces with youth"},
-        "city-vibe-lab",
-        ("minihub-prebold", "youth-room"),
-        _local(2026, 12, 5, 9, 30),
-        _local(2026, 12, 5, 12, 30),
-        20,
-    ),
-    (
-        "housing-co-creation-workshop",
-        {"sl": "Soustvarjalna delavnica o bivanju", "en": "Housing co-creation workshop"},
-        "housing-lab",
-        ("magnet-hub-celje", "co-creation-room"),
-        _local(2026, 12, 10, 16),
-        _local(2026, 12, 10, 19),
-        30,
-    ),
-    (
-        "intergenerational-prototyping-evening",
-        {"sl": "Medgeneracijski večer prototipov", "en": "Intergenerational prototyping evening"},
-        "city-vibe-lab",
-        ("magnet-hub-celje", "prototyping-workshop"),
-        _local(2027, 1, 14, 17),
-        _local(2027, 1, 14, 19, 30),
-        12,
-    ),
-]
-
-
-async def seed_programme(connection: AsyncConnection) -> int:
-    """Labs with phases, and events (those in a hub space with their booking)."""
-    labs, phases = [], []
-    for lab in LABS:
-        lab_id = seed_id("lab", lab["slug"])
-        labs.append(
-            {
-                "id": lab_id,
-                "slug": lab["slug"],
-                "title": lab["title"],
-                "description": lab["description"],
-                "challenge": lab["challenge"],
-                "hub_id": seed_id("hub", lab["hub"]),
-                "partners": lab["partners"],
-                "methods": lab["methods"],
-                "outcomes": [],
-            }
-        )
-        for position, (key, starts_on, ends_on) in enumerate(PHASE_DATES, start=1):
-            phases.append(
-                {
-                    "lab_id": lab_id,
-                    "position": position,
-                    "key": key,
-                    "title": PHASE_TITLES[key],
-                    "starts_on": starts_on,
-                    "ends_on": ends_on,
-                    "is_current": key == CURRENT_PHASE,
-                }
-            )
-    events, bookings = [], []
-    for slug, title, lab_slug, place, starts_at, ends_at, capacity in EVENTS:
-        event_id = seed_id("event", slug)
-        space_id = seed_id("space", *place) if isinstance(place, tuple) else None
-        events.append(
-            {
-                "id": event_id,
-                "title": title,
-                "description": {},
-                "lab_id": seed_id("lab", lab_slug) if lab_slug else None,
-                "space_id": space_id,
-                "address": None if space_id else place,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "capacity": capacity,
-                "is_public": True,
-                "created_by": "seed",
-            }
-        )
-        if space_id is not None:
-            bookings.append(
-                {
-                    "id": seed_id("booking", slug),
-                    "space_id": space_id,
-                    "during": Range(starts_at, ends_at, bounds="[)"),
-                    "status": "confirmed",
-                    "purpose": title["en"],
-                    "organisation": "MAGNET",
-                    "booked_by": "seed",
-                    "event_id": event_id,
-                }
-            )
-    changed = await upsert(connection, Lab, labs, key=["id"])
-    changed += await upsert(connection, LabPhase, phases, key=["lab_id", "position"])
-    changed += await upsert(connection, Event, events, key=["id"])
-    return changed + await upsert(connection, Booking, bookings, key=["id"])
-
-
-async def seed(connection: AsyncConnection) -> int:
-    hubs, spaces = [], []
+def place_rows() -> list[SeedRow]:
+    """The hubs and their spaces."""
+    rows: list[SeedRow] = []
     for hub in HUBS:
         hub_id = seed_id("hub", hub["slug"])
-        hubs.append(
-            {
-                "id": hub_id,
-                "slug": hub["slug"],
-                "name": hub["name"],
-                "description": hub["description"],
-                "town": hub["town"],
-                "timezone": TIMEZONE,
-            }
+        rows.append(
+            SeedRow(
+                key=seed_key("hub", hub["slug"]),
+                model=Hub,
+                values={
+                    "id": hub_id,
+                    "slug": hub["slug"],
+                    "name": hub["name"],
+                    "description": hub["description"],
+                    "town": hub["town"],
+                    "timezone": TIMEZONE,
+                },
+            )
         )
         for slug, name, kind, capacity, hours, buffer_minutes, approval in hub["spaces"]:
-            spaces.append(
-                {
-                    "id": seed_id("space", hub["slug"], slug),
-                    "hub_id": hub_id,
-                    "slug": slug,
-                    "name": name,
-                    "kind": kind,
-                    "capacity": capacity,
-                    "opening_hours": hours,
-                    "buffer_minutes": buffer_minutes,
-                    "requires_approval": approval,
-                }
+            rows.append(
+                SeedRow(
+                    key=seed_key("space", hub["slug"], slug),
+                    model=Space,
+                    values={
+                        "id": seed_id("space", hub["slug"], slug),
+                        "hub_id": hub_id,
+                        "slug": slug,
+                        "name": name,
+                        "kind": kind,
+                        "capacity": capacity,
+                        "opening_hours": hours,
+                        "buffer_minutes": buffer_minutes,
+                        "requires_approval": approval,
+                    },
+                    parents=((Hub.id, hub_id),),
+                )
             )
-    changed = await upsert(connection, Hub, hubs, key=["id"])
-    changed += await upsert(connection, Space, spaces, key=["id"])
-    return changed + await seed_programme(connection)
+    return rows
+
+
+def lab_rows() -> list[SeedRow]:
+    """The labs, each with its phases."""
+    rows: list[SeedRow] = []
+    for lab in LABS:
+        lab_id = seed_id("lab", lab["slug"])
+        hub_id = seed_id("hub", lab["hub"])
+        rows.append(
+            SeedRow(
+                key=seed_key("lab", lab["slug"]),
+                model=Lab,
+                values={
+                    "id": lab_id,
+                    "slug": lab["slug"],
+                    "title": lab["title"],
+                    "description": lab["description"],
+                    "challenge": lab["challenge"],
+                    "hub_id": hub_id,
+                    "partners": lab["partners"],
+                    "methods": lab["methods"],
+                    "outcomes": [],
+                },
+                parents=((Hub.id, hub_id),),
+            )
+        )
+        for position, (key, starts_on, ends_on) in enumerate(PHASE_DATES, start=1):
+            rows.append(
+                SeedRow(
+                    key=seed_key("lab-phase", lab["slug"], key),
+                    model=LabPhase,
+                    values={
+                        "lab_id": lab_id,
+                        "position": position,
+                        "key": key,
+                        "title": PHASE_TITLES[key],
+                        "starts_on": starts_on,
+                        "ends_on": ends_on,
+                        "is_current": key == CURRENT_PHASE,
+                    },
+                    parents=((Lab.id, lab_id),),
+                )
+            )
+    return rows
+
+
+def event_rows() -> list[SeedRow]:
+    """The events; one in a hub space holds its booking."""
+    rows: list[SeedRow] = []
+    for slug, title, description, lab_slug, place, starts_at, ends_at, capacity in EVENTS:
+        event_id = seed_id("event", slug)
+        lab_id = seed_id("lab", lab_slug) if lab_slug else None
+        space_id = seed_id("space", *place) if isinstance(place, tuple) else None
+        rows.append(
+            SeedRow(
+                key=seed_key("event", slug),
+                model=Event,
+                values={
+                    "id": event_id,
+                    "title": title,
+                    "description": description,
+                    "lab_id": lab_id,
+                    "space_id": space_id,
+                    "address": None if space_id else place,
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "capacity": capacity,
+                    "is_public": True,
+                    "created_by": "seed",
+                },
+                parents=((Lab.id, lab_id), (Space.id, space_id)),
+            )
+        )
+        if space_id is not None:
+            rows.append(
+                SeedRow(
+                    key=seed_key("booking", slug),
+                    model=Booking,
+                    values={
+                        "id": seed_id("booking", slug),
+                        "space_id": space_id,
+                        "during": Range(starts_at, ends_at, bounds="[)"),
+                        "status": "confirmed",
+                        "purpose": title["en"],
+                        "organisation": "MAGNET",
+                        "booked_by": "seed",
+                        "event_id": event_id,
+                    },
+                    parents=((Space.id, space_id), (Event.id, event_id)),
+                )
+            )
+    return rows
+
+
+async def seed(connection: AsyncConnection) -> Seeded:
+    return await seed_once(connection, SCHEMA, [*place_rows(), *lab_rows(), *event_rows()])

@@ -34,11 +34,36 @@ class TestSeededEntries:
         for field in ("title", "summary", "body"):
             assert {"sl", "en"} <= set(entry[field]), field
 
+    @pytest.mark.parametrize(
+        ("slug", "languages"),
+        [
+            ("opening-site-visit-celje", {"hr", "sk", "it"}),
+            ("towns-living-room", {"hr", "sk", "it"}),
+            ("citycentredoctor", {"hr", "sk", "it"}),
+            ("creative-spirits", {"it"}),
+        ],
+    )
+    async def test_what_the_partner_cities_transfer_is_in_their_languages_too(
+        self, catalog: httpx.AsyncClient, slug: str, languages: set[str]
+    ) -> None:
+        entry = (await catalog.get(f"/api/v1/catalog/entries/{seed_id('entry', slug)}")).json()
+
+        for field in ("title", "summary"):
+            assert {"sl", "en", *languages} == set(entry[field]), field
+
+    async def test_a_partner_finds_a_practice_in_its_own_language(
+        self, catalog: httpx.AsyncClient
+    ) -> None:
+        found = await catalog.get("/api/v1/catalog/entries", params={"q": "gradska dnevna soba"})
+        first = found.json()["items"][0]
+        assert (first["slug"], first["matched_language"]) == ("towns-living-room", "hr")
+
     async def test_seeding_again_changes_nothing(self, database_url: str) -> None:
         engine = create_async_engine(sqlalchemy_url(database_url))
         try:
             async with engine.begin() as connection:
-                assert await seed(connection) == 0
+                seeded = await seed(connection)
+            assert (seeded.added, seeded.skipped, seeded.adopted) == ([], [], 0)
         finally:
             await engine.dispose()
 

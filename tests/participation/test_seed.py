@@ -26,6 +26,45 @@ class TestDemoProgramme:
             ]
             assert str(seed_id("entry", "reallife-learning-labs")) in lab["methods"]
 
+    async def test_the_local_alliance_works_in_the_labs(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        partners: set[str] = set()
+        for slug in ("city-vibe-lab", "housing-lab", "industry-4-0-lab"):
+            lab = (await participation.get(f"{API}/labs/{seed_id('lab', slug)}")).json()
+            partners |= set(lab["partners"])
+            assert lab["description"]["sl"] and lab["description"]["en"], slug
+
+        assert {
+            "City Municipality of Celje",
+            "Business Incubator of the Savinjska Region",
+            "Real Estate Celje",
+            "Youth Centre Celje",
+            "ETRA",
+            "Institute for Economic Democracy",
+            "Poligon Institute for the Development of Creative Industries",
+            "IPoP – Institute for Spatial Policies",
+            "Institute for Innovation and Development of the University of Ljubljana",
+        } <= partners
+
+    async def test_every_event_is_described_and_the_visit_speaks_every_network_language(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        for slug in (
+            "opening-site-visit",
+            "mapping-public-spaces",
+            "housing-co-creation-workshop",
+            "intergenerational-prototyping-evening",
+        ):
+            event = (await participation.get(f"{API}/events/{seed_id('event', slug)}")).json()
+            assert event["description"]["sl"] and event["description"]["en"], slug
+        visit = (
+            await participation.get(f"{API}/events/{seed_id('event', 'opening-site-visit')}")
+        ).json()
+
+        for text in (visit["title"], visit["description"]):
+            assert set(text) == {"sl", "en", "hr", "sk", "it"}
+
     async def test_the_opening_site_visit_and_workshops_are_public_events(
         self, participation: httpx.AsyncClient
     ) -> None:

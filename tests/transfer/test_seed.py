@@ -33,9 +33,33 @@ class TestSeed:
         creative = next(p for p in nardo if p["challenge"] == "culture-creativity")
         assert creative["practice_ids"] == [str(seed_id("entry", "creative-spirits"))]
 
+    async def test_plans_milestones_and_indicators_speak_english_and_the_city_language(
+        self, transfer: httpx.AsyncClient
+    ) -> None:
+        for city, language in {"varazdin": "hr", "kosice": "sk", "nardo": "it"}.items():
+            described = (await transfer.get(f"{BASE}/{city}")).json()
+            plans = (await transfer.get(f"{BASE}/{city}/plans")).json()["items"]
+            seeded = [p for p in plans if p["id"] == str(seed_id("transfer-plan", city, "housing"))]
+            milestones = (
+                await transfer.get(f"{BASE}/{city}/plans/{seeded[0]['id']}/milestones")
+            ).json()["items"]
+            indicators = (
+                await transfer.get(f"{BASE}/{city}/plans/{seeded[0]['id']}/indicators")
+            ).json()["items"]
+
+            assert set(described["description"]) == {"en", language}, city
+            assert seeded[0]["external_id"] is None  # a partner's first sync takes it over
+            for text in (seeded[0], *milestones, *indicators):
+                assert set(text["title"]) == {"en", language}, (city, text["title"])
+                assert all(text["title"].values())
+        varazdin = (await transfer.get(f"{BASE}/varazdin/plans")).json()["items"]
+        titles = {plan["title"]["hr"] for plan in varazdin}
+        assert "Varaždin: prijenos praksi iz Celja – Gradski duh" in titles
+
     async def test_seeding_again_changes_nothing(self, settings: Settings) -> None:
         from services.transfer.app import create_app
 
         app = create_app(settings)
         async with asgi_client(app), app.state.database.engine.begin() as connection:
-            assert await seed(connection) == 0
+            seeded = await seed(connection)
+            assert (seeded.added, seeded.skipped, seeded.adopted) == ([], [], 0)
