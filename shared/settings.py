@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
+    # Password hashing (argon2id) at the gateway: threads (0 = the cores this process may
+    # use), logins of one address hashed at once, and the longest wait for a thread.
+    password_hashing_threads: int = Field(default=0, ge=0, le=64)
+    logins_at_once_per_address: int = Field(default=2, ge=1)
+    password_hashing_max_wait_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from services.gateway.dashboard.api import router as dashboard_router
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
+from services.gateway.passwords import PasswordHashing, available_cores
 from services.gateway.proxy import ProxyApp, route_of
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
@@ -157,6 +158,11 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     assert isinstance(app, GatewayApp)
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
+    )
+    app.state.password_hashing = PasswordHashing(
+        slots=settings.password_hashing_threads or available_cores(),
+        per_address=settings.logins_at_once_per_address,
+        max_wait=settings.password_hashing_max_wait_seconds,
     )
     _replace_readiness(app)
     merged = MergedOpenAPI()
