@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.json_depth import JsonDepthMiddleware
 from shared.limits import BodySizeLimitMiddleware
 from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from shared.openapi import install_openapi
@@ -133,6 +134,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(JsonDepthMiddleware)  # inside the size limit: reads a bounded body
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)

@@ -25,6 +25,7 @@ from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.json_depth import JsonDepthMiddleware
 from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
 
@@ -114,7 +115,8 @@ class GatewayApp(FastAPI):
     def _build_proxy_stack(self) -> ASGIApp:
         app: ASGIApp = ProxyApp()
         for cls, args, kwargs in reversed(self.user_middleware):
-            if cls is not HeadAsGetMiddleware:  # a proxied HEAD is the service's to answer
+            # A proxied HEAD, and the JSON body's depth, are the service's to judge.
+            if cls not in (HeadAsGetMiddleware, JsonDepthMiddleware):
                 app = cls(app, *args, **kwargs)
         return app
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
@@ -15,6 +14,7 @@ from services.transfer.service.common import ensure_city, ensure_may_write
 from shared.auth import CurrentPrincipal
 from shared.db import Session
 from shared.idempotency import Idempotency
+from shared.json_depth import loads
 from shared.problems import (
     ContentTooLarge,
     UnprocessableContent,
@@ -64,10 +64,7 @@ def _decoded(request: Request, body: bytes) -> Any:
             raise ContentTooLarge(f"A batch inflates to at most {MAX_INFLATED_BYTES} bytes.")
     elif encoding != "identity":
         raise UnprocessableContent("Content-Encoding may be gzip or identity.")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnprocessableContent("The body is not valid JSON.") from exc
+    return loads(body)
 
 
 @router.post(
