@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
 from fastapi import Depends, Query, Request, Response
@@ -146,12 +146,13 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
 
 _DECODERS: dict[type, Callable[[Any], Any]] = {
     datetime: datetime.fromisoformat,
+    date: date.fromisoformat,
     uuid.UUID: uuid.UUID,
 }
 
 
 def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
