@@ -57,7 +57,7 @@ class PasswordHashing:
         self._by_address: Counter[str] = Counter()
 
     async def hash(self, password: str) -> str:
-        async with self._slot(None):
+        async with self.admission(None):
             return await to_thread.run_sync(_hasher.hash, password)
 
     async def verify(self, password_hash: str, password: str, *, address: str | None) -> bool:
@@ -67,11 +67,11 @@ class PasswordHashing:
             except (VerificationError, InvalidHashError):
                 return False
 
-        async with self._slot(address):
+        async with self.admission(address):
             return await to_thread.run_sync(verify)
 
     @asynccontextmanager
-    async def _slot(self, address: str | None) -> AsyncIterator[None]:
+    async def admission(self, address: str | None) -> AsyncIterator[None]:
         if address is not None and self._by_address[address] >= self.per_address:
             raise TooManyRequests(
                 "Another login from your address is being checked; retry in a moment.",
@@ -83,7 +83,8 @@ class PasswordHashing:
         try:
             self._waiting += 1
             try:
-                await asyncio.wait_for(self.slots.acquire(), self.max_wait)
+                async with asyncio.timeout(self.max_wait):
+                    await self.slots.acquire()
             except TimeoutError:
                 raise _busy() from None
             finally:
