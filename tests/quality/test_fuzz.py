@@ -10,11 +10,14 @@ Two tiers. The quick one (`fuzz`) runs one seed over every document. The deep on
 (`fuzz_deep`) runs more seeds with more examples over the gateway's document (every public
 operation), each seed in its own order of operations; it stops starting operations when its
 share of `MAGNET_FUZZ_DEEP_SECONDS` (default 150) is spent, so a loaded machine covers less
-but never runs longer. `./magnet test` runs both; `-m "not fuzz_deep"` skips the deep one.
+but never runs longer (the log says how many operations each seed covered). Other seeds:
+`MAGNET_FUZZ_DEEP_SEEDS=1,2,3`. `./magnet test` runs both tiers; `-m "not fuzz_deep"` skips
+the deep one.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -37,9 +40,12 @@ from schemathesis.specs.openapi.checks import (
 from tests.stack import Stack
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.slow]
+log = logging.getLogger(__name__)
 
 SEED = 20261121
-DEEP_SEEDS = (7, 20261202)
+DEEP_SEEDS = tuple(
+    int(seed) for seed in os.environ.get("MAGNET_FUZZ_DEEP_SEEDS", "7,20261202").split(",")
+)
 DEEP_EXAMPLES = 16
 DEEP_SECONDS = float(os.environ.get("MAGNET_FUZZ_DEEP_SECONDS", "150"))
 CHECKS = [
@@ -156,10 +162,12 @@ def test_more_seeds_and_examples_hold_the_contract(
     operations, findings = load_operations(base_url)
     random.Random(seed).shuffle(operations)  # each seed starts somewhere else
     deadline = time.monotonic() + DEEP_SECONDS / len(DEEP_SEEDS)
+    covered = 0
     with requests.Session() as session:
         for index, operation in enumerate(operations):
             if time.monotonic() > deadline:
                 break
+            covered += 1
             headers = quality_admin if index % 2 == 0 else quality_partner
             for mode in modes(operation):
                 finding = fuzz_operation(
@@ -173,4 +181,5 @@ def test_more_seeds_and_examples_hold_the_contract(
                 )
                 if finding is not None:
                     findings.append(finding)
+    log.info("seed %d covered %d of %d operations", seed, covered, len(operations))
     assert not findings, f"{len(findings)} finding(s):\n\n" + "\n\n".join(findings)
