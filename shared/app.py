@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.json_depth import JsonDepthMiddleware
 from shared.limits import BodySizeLimitMiddleware
 from shared.observability import (
     ObservabilityMiddleware,
@@ -144,6 +145,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(JsonDepthMiddleware)  # inside the size limit: reads a bounded body
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)

@@ -5,6 +5,12 @@ The gateway issues HS256 JWTs signed with a key derived from `MAGNET_SECRET_KEY`
 `MAGNET_SECRET_KEY` signs, the secrets in `MAGNET_PREVIOUS_SECRET_KEYS` still verify. A
 partner system's API key is exchanged by the gateway for a short-lived token of the same
 shape, so services see one kind of credential.
+
+Two audiences keep a disabled or deleted user out at once: `POST /api/v1/auth/token` hands
+clients a token for `CLIENT_AUDIENCE` that carries the user's `generation` (the version of
+their account). The gateway checks it against the account on every request, as it looks up
+API keys, and forwards a short-lived token for `SERVICE_AUDIENCE` in its place; services
+accept only the latter, so a client token sent to a service directly is refused.
 """
 
 from __future__ import annotations
@@ -25,8 +31,12 @@ from shared.problems import Forbidden, Unauthorized
 from shared.settings import Settings
 
 ISSUER = "magnet"
-AUDIENCE = "magnet-api"
+CLIENT_AUDIENCE = "magnet-api"
+SERVICE_AUDIENCE = "magnet-services"
 ALGORITHM = "HS256"
+# What a token the gateway forwards to the services lives: a credential withdrawn at the
+# gateway is refused there at once, and a forwarded token cannot outlive it by more than this.
+FORWARDED_TOKEN_TTL_SECONDS = 120
 
 
 class Role(StrEnum):
@@ -41,6 +51,8 @@ class Principal(BaseModel):
     role: Role
     city: str | None = None
     kind: Literal["user", "api_key"] = "user"
+    # The account's version when a client token was issued; None in forwarded tokens.
+    generation: int | None = None
 
     def may_write_city(self, city: str) -> bool:
         if self.role in (Role.ADMIN, Role.COORDINATOR):
@@ -76,12 +88,18 @@ def _verification_key(settings: Settings, kid: object) -> bytes | None:
     return None
 
 
-def issue_token(principal: Principal, settings: Settings, ttl_seconds: int | None = None) -> str:
+def issue_token(
+    principal: Principal,
+    settings: Settings,
+    ttl_seconds: int | None = None,
+    *,
+    audience: str = SERVICE_AUDIENCE,
+) -> str:
     kid, key = _signing_key(settings)
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": ISSUER,
-        "aud": AUDIENCE,
+        "aud": audience,
         "sub": principal.subject,
         "role": principal.role.value,
         "city": principal.city,
@@ -89,10 +107,20 @@ def issue_token(principal: Principal, settings: Settings, ttl_seconds: int | Non
         "iat": now,
         "exp": now + (ttl_seconds or settings.token_ttl_seconds),
     }
+    if principal.generation is not None:
+        claims["gen"] = principal.generation
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
 
-def verify_token(token: str, settings: Settings) -> Principal:
+def token_audience(token: str) -> object:
+    """The audience a token claims, unverified: which check it needs (None if not a JWT)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("aud")
+    except jwt.InvalidTokenError:
+        return None
+
+
+def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDIENCE) -> Principal:
     try:
         header = jwt.get_unverified_header(token)
         key = _verification_key(settings, header.get("kid"))
@@ -102,7 +130,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             token,
             key,
             algorithms=[ALGORITHM],
-            audience=AUDIENCE,
+            audience=audience,
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub"]},
         )
@@ -111,6 +139,7 @@ def verify_token(token: str, settings: Settings) -> Principal:
             role=Role(claims["role"]),
             city=claims.get("city"),
             kind=claims.get("kind", "user"),
+            generation=claims.get("gen"),
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired.") from exc

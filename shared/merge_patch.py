@@ -15,9 +15,8 @@ request body in OpenAPI: both media types, with the model's schema or a plain ob
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, Generic, NoReturn, TypeVar, Union
+from typing import Annotated, Any, Generic, TypeVar, Union
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -28,7 +27,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from starlette.routing import BaseRoute
 
-from shared.problems import BadRequest, UnprocessableContent, UnsupportedMediaType, ValidationIssue
+from shared.json_depth import loads
+from shared.problems import UnprocessableContent, UnsupportedMediaType, ValidationIssue
 
 MERGE_PATCH_MEDIA_TYPE = "application/merge-patch+json"
 PATCH_MEDIA_TYPES = (MERGE_PATCH_MEDIA_TYPE, "application/json")
@@ -48,11 +48,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    # Python's parser takes NaN and Infinity; JSON (RFC 8259) has neither.
-    raise ValueError(f"{name} is not JSON")
-
-
 async def read_merge_patch(request: Request) -> dict[str, Any]:
     """The request's body as a JSON object, or the 415, 400 or 422 problem saying why not."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -62,10 +57,7 @@ async def read_merge_patch(request: Request) -> dict[str, Any]:
             headers={"Accept-Patch": ", ".join(PATCH_MEDIA_TYPES)},
             accepted=list(PATCH_MEDIA_TYPES),
         )
-    try:
-        patch = json.loads((await request.body()).decode(), parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise BadRequest("The body is not valid JSON (UTF-8).") from exc
+    patch = loads(await request.body())
     if not isinstance(patch, dict):
         raise UnprocessableContent(
             "A merge patch must be a JSON object.",

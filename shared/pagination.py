@@ -1,7 +1,9 @@
 """Opaque, tamper-evident cursors for keyset pagination.
 
 A cursor is the sort key of the last row a client saw, signed with HMAC so a client cannot
-forge positions (a tampered cursor → 400). Keyset pagination over an immutable key never
+forge positions (a tampered cursor → 400). The signature also covers the list the cursor
+belongs to (its route's path), so a cursor of one list handed to another is a 400 too,
+never a position read in the wrong table. Keyset pagination over an immutable key never
 repeats or skips a row that existed before the first page was read, however many rows are
 written while the client pages.
 
@@ -20,7 +22,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
 from fastapi import Depends, Query, Request, Response
@@ -38,6 +40,7 @@ Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]
 DEFAULT_LIMIT = 20
+INVALID_CURSOR = "The cursor is not valid for this list; start again without one."
 ItemT = TypeVar("ItemT")
 AnySelect = Select[Unpack[tuple[Any, ...]]]  # noqa: UP044 (3.11 has no `*` here)
 
@@ -60,12 +63,14 @@ class PageQuery:
     """What a service needs to read one page: its size, where to start, the cursor key.
 
     `cursor` is the client's raw (still signed) cursor; `paginate` and the services that
-    keep their own positions verify it with `settings`, so a tampered one is a 400 there.
+    keep their own positions verify it with `settings` for the list named `scope`, so a
+    tampered or foreign one is a 400 there.
     """
 
     limit: int
     cursor: str | None
     settings: Settings
+    scope: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +88,13 @@ class PageRequest(PageQuery):
 def _page_request(
     request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> PageRequest:
+    route = request.scope.get("route")
     return PageRequest(
-        limit=limit, cursor=cursor, settings=request.app.state.settings, request=request
+        limit=limit,
+        cursor=cursor,
+        settings=request.app.state.settings,
+        scope=getattr(route, "path", request.url.path),
+        request=request,
     )
 
 
@@ -100,24 +110,30 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def encode_cursor(settings: Settings, position: dict[str, Any]) -> str:
+def _signature(settings: Settings, scope: str, payload: bytes) -> bytes:
+    key = derive_key(settings, f"cursor {scope}")
+    return hmac.new(key, payload, hashlib.sha256).digest()[:16]
+
+
+def encode_cursor(settings: Settings, position: dict[str, Any], *, scope: str) -> str:
+    """A signed cursor for `position` in the list named `scope` (its route's path)."""
     payload = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
-    signature = hmac.new(derive_key(settings, "cursor"), payload, hashlib.sha256).digest()[:16]
-    return f"{_b64(payload)}.{_b64(signature)}"
+    return f"{_b64(payload)}.{_b64(_signature(settings, scope, payload))}"
 
 
-def decode_cursor(settings: Settings, cursor: str) -> dict[str, Any]:
+def decode_cursor(settings: Settings, cursor: str, *, scope: str) -> dict[str, Any]:
+    """The position of a cursor this server signed for the list `scope`; else a 400."""
     try:
         encoded_payload, encoded_signature = cursor.split(".", 1)
         payload = _unb64(encoded_payload)
-        expected = hmac.new(derive_key(settings, "cursor"), payload, hashlib.sha256).digest()[:16]
+        expected = _signature(settings, scope, payload)
         if not hmac.compare_digest(expected, _unb64(encoded_signature)):
             raise ValueError("signature mismatch")
         position = json.loads(payload)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is not valid; start again without one.") from exc
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise BadRequest(INVALID_CURSOR) from exc
     if not isinstance(position, dict):
-        raise BadRequest("The cursor is not valid; start again without one.")
+        raise BadRequest(INVALID_CURSOR)
     return position
 
 
@@ -130,12 +146,13 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
 
 _DECODERS: dict[type, Callable[[Any], Any]] = {
     datetime: datetime.fromisoformat,
+    date: date.fromisoformat,
     uuid.UUID: uuid.UUID,
 }
 
 
 def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -158,10 +175,10 @@ async def paginate(
     descending: bool = False,
 ) -> Page[ItemT]:
     """One keyset page of `statement`, ordered by `key` (which must be unique and immutable)."""
-    limit, cursor, settings = paging.limit, paging.cursor, paging.settings
+    limit, cursor = paging.limit, paging.cursor
     columns = [k.expression if isinstance(k, QueryableAttribute) else k for k in key]
     if cursor is not None:
-        statement = statement.where(_after(settings, cursor, columns, descending))
+        statement = statement.where(_after(paging, cursor, columns, descending))
     order = [column.desc() if descending else column.asc() for column in columns]
     labels = [f"_cursor_{index}" for index in range(len(columns))]
     labelled = (column.label(name) for column, name in zip(columns, labels, strict=True))
@@ -172,24 +189,26 @@ async def paginate(
         rows = rows[:limit]
         last = rows[-1]._mapping
         next_cursor = encode_cursor(
-            settings, {"after": [_encode_value(last[name]) for name in labels]}
+            paging.settings,
+            {"after": [_encode_value(last[name]) for name in labels]},
+            scope=paging.scope,
         )
     return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)
 
 
 def _after(
-    settings: Settings, cursor: str, columns: list[ColumnElement[Any]], descending: bool
+    paging: PageQuery, cursor: str, columns: list[ColumnElement[Any]], descending: bool
 ) -> ColumnElement[bool]:
-    position = decode_cursor(settings, cursor).get("after")
+    position = decode_cursor(paging.settings, cursor, scope=paging.scope).get("after")
     if not isinstance(position, list) or len(position) != len(columns):
-        raise BadRequest("The cursor is not valid for this list; start again without one.")
+        raise BadRequest(INVALID_CURSOR)
     try:
         values = [
             literal(_decode_value(column, value), column.type)
             for column, value in zip(columns, position, strict=True)
         ]
     except (TypeError, ValueError) as exc:
-        raise BadRequest("The cursor is not valid; start again without one.") from exc
+        raise BadRequest(INVALID_CURSOR) from exc
     if descending:
         return tuple_(*columns) < tuple_(*values)
     return tuple_(*columns) > tuple_(*values)

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     )
     iati_reporting_org_name: str = Field(default="City Municipality of Celje", min_length=1)
     iati_reporting_org_type: str = Field(default="10", pattern=r"^[0-9]{2}$")
+    # Password hashing (argon2id) at the gateway: threads (0 = the cores this process may
+    # use), logins of one address hashed at once, and the longest wait for a thread.
+    password_hashing_threads: int = Field(default=0, ge=0, le=64)
+    logins_at_once_per_address: int = Field(default=2, ge=1)
+    password_hashing_max_wait_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -68,6 +68,10 @@ class Write:
 POLICY = [
     # identity (the gateway); POST /api/v1/auth/token is how credentials are obtained
     Write("POST", "/api/v1/auth/users", "/api/v1/auth/users", ADMIN, {}),
+    Write("PATCH", "/api/v1/auth/users/{user_id}", f"/api/v1/auth/users/{RANDOM}", ADMIN,
+          {"disabled": True}, STALE, ("/api/v1/auth/users?limit=100",)),
+    Write("DELETE", "/api/v1/auth/users/{user_id}", f"/api/v1/auth/users/{RANDOM}", ADMIN,
+          headers=STALE, witnesses=("/api/v1/auth/users?limit=100",)),
     Write("POST", "/api/v1/auth/api-keys", "/api/v1/auth/api-keys", ADMIN, {},
           witnesses=("/api/v1/auth/api-keys",)),
     Write("DELETE", "/api/v1/auth/api-keys/{key_id}", f"/api/v1/auth/api-keys/{RANDOM}", ADMIN,

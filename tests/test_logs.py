@@ -17,10 +17,7 @@ import httpx
 import pytest
 
 from shared.observability import MAX_RECORD_BYTES
-from tests import test_cli
 from tests.test_cli import start_up, up_env, wait_for_gateway
-
-fresh_database = test_cli.fresh_database  # the fixture, shared with the CLI's tests
 
 pytestmark = pytest.mark.slow
 

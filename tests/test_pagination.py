@@ -96,3 +96,35 @@ class TestCursorPagination:
         )
 
         assert response.status_code == 400
+
+    @pytest.mark.parametrize(
+        ("source", "target"),
+        [
+            ("/api/v1/catalog/entries", "/api/v1/participation/events"),
+            ("/api/v1/participation/events", "/api/v1/catalog/entries"),
+            ("/api/v1/participation/events", "/api/v1/participation/labs"),
+            ("/api/v1/participation/labs", "/api/v1/participation/events"),
+        ],
+    )
+    async def test_a_cursor_is_bound_to_its_list(
+        self,
+        catalog: httpx.AsyncClient,
+        participation: httpx.AsyncClient,
+        source: str,
+        target: str,
+    ) -> None:
+        """Lists sorted by keys of the same shape once took each other's cursors."""
+
+        def client(path: str) -> httpx.AsyncClient:
+            return catalog if path.startswith("/api/v1/catalog") else participation
+
+        first = (await client(source).get(source, params={"limit": 1})).json()
+        assert first["next_cursor"] is not None
+        own = await client(source).get(source, params={"cursor": first["next_cursor"]})
+
+        foreign = await client(target).get(target, params={"cursor": first["next_cursor"]})
+
+        assert own.status_code == 200
+        assert foreign.status_code == 400
+        assert foreign.headers["content-type"] == "application/problem+json"
+        assert "cursor" in foreign.json()["detail"]

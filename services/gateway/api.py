@@ -11,10 +11,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from services.gateway import schemas, service
 from services.gateway.oauth import oauth2_refusals
-from shared.auth import AdminPrincipal, CurrentPrincipal, issue_token
+from services.gateway.passwords import PasswordHashing
+from shared.auth import CLIENT_AUDIENCE, AdminPrincipal, CurrentPrincipal, issue_token
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get
+from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import REPLAY_HEADER, Idempotency
+from shared.merge_patch import merge_patch_of
+from shared.pagination import Paging
 from shared.problems import TooManyRequests, problem_responses
 from shared.settings import Settings
 
@@ -26,17 +29,21 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _hashing(request: Request) -> PasswordHashing:
+    hashing: PasswordHashing = request.app.state.password_hashing
+    return hashing
+
+
 @router.post(
     "/token",
     operation_id="token-create",
     summary="Exchange email and password for a bearer token (OAuth2 password grant)",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(401, 422, 429, 503),
 )
 async def token(
     request: Request,
     _: Annotated[None, Depends(oauth2_refusals)],
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    connection: ReadConnection,
 ) -> schemas.Token:
     address = request.client.host if request.client else None
     if wait := request.app.state.login_limiter.wait(form.username, address):
@@ -44,11 +51,13 @@ async def token(
             "Too many login attempts; retry later.",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
-    principal = await service.authenticate(connection, form.username, form.password)
-    settings = _settings(request)
-    return schemas.Token(
-        access_token=issue_token(principal, settings), expires_in=settings.token_ttl_seconds
+    # No connection is taken for the whole request: `authenticate` holds one only to read.
+    principal = await service.authenticate(
+        request.app.state.database, _hashing(request), form.username, form.password, address
     )
+    settings = _settings(request)
+    token = issue_token(principal, settings, audience=CLIENT_AUDIENCE)
+    return schemas.Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
 
 @router.get(
@@ -81,10 +90,71 @@ async def create_user(
     async def create() -> schemas.User:
         if new.city is not None:
             await service.check_city(request.app.state.peers["transfer"], new.city)
-        password_hash = await service.hash_password(new.password.get_secret_value())
+        password_hash = await _hashing(request).hash(new.password.get_secret_value())
         return await service.create_user(session, new, password_hash=password_hash)
 
     return await idempotency.run(create)
+
+
+@router.get(
+    "/users",
+    summary="All users, oldest first (admin only)",
+    responses=problem_responses(400, 401, 403),
+)
+async def list_users(
+    response: Response, paging: Paging, _: AdminPrincipal, connection: ReadConnection
+) -> schemas.UserPage:
+    return paging.page(response, await service.list_users(connection, paging))
+
+
+@router.get(
+    "/users/{user_id}",
+    summary="One user (admin only)",
+    response_model=schemas.User,
+    responses={**problem_responses(401, 403, 404), 304: {"description": "Not modified"}},
+)
+async def get_user(
+    user_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    _: AdminPrincipal,
+    connection: ReadConnection,
+) -> schemas.User | Response:
+    return conditional_get(request, response, await service.get_user(connection, user_id))
+
+
+@router.patch(
+    "/users/{user_id}",
+    summary="Change a user's role, city or `disabled` (admin only; refuses their tokens)",
+    responses=problem_responses(401, 403, 404, 409, 412, 415, 422, 428, 503),
+)
+async def update_user(
+    user_id: uuid.UUID,
+    request: Request,
+    patch: Annotated[schemas.UserPatch, merge_patch_of(schemas.UserPatch)],
+    response: Response,
+    admin: AdminPrincipal,
+    session: Session,
+    if_match: IfMatch = None,
+) -> schemas.User:
+    if patch.city is not None:
+        await service.check_city(request.app.state.peers["transfer"], patch.city)
+    user = await service.update_user(session, user_id, patch, if_match, acting=admin)
+    response.headers["ETag"] = etag_of(user.version)
+    return user
+
+
+@router.delete(
+    "/users/{user_id}",
+    status_code=204,
+    summary="Delete a user; their tokens are refused at once (admin only)",
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def delete_user(
+    user_id: uuid.UUID, admin: AdminPrincipal, session: Session, if_match: IfMatch = None
+) -> Response:
+    await service.delete_user(session, user_id, if_match, acting=admin)
+    return Response(status_code=204)
 
 
 @router.post(

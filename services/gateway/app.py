@@ -23,11 +23,13 @@ from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter, cors
 from services.gateway.gauges import upstream_gauges
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
+from services.gateway.passwords import PasswordHashing, available_cores
 from services.gateway.proxy import ProxyApp, route_of
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
+from shared.json_depth import JsonDepthMiddleware
 from shared.observability import gauges_refreshed
 from shared.problems import problem_response
 from shared.settings import SERVICE_NAMES, Settings, get_settings
@@ -121,7 +123,8 @@ class GatewayApp(FastAPI):
     def _build_proxy_stack(self) -> ASGIApp:
         app: ASGIApp = ProxyApp()
         for cls, args, kwargs in reversed(self.user_middleware):
-            if cls is not HeadAsGetMiddleware:  # a proxied HEAD is the service's to answer
+            # A proxied HEAD, and the JSON body's depth, are the service's to judge.
+            if cls not in (HeadAsGetMiddleware, JsonDepthMiddleware):
                 app = cls(app, *args, **kwargs)
         return app
 
@@ -153,6 +156,11 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     assert isinstance(app, GatewayApp)
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
+    )
+    app.state.password_hashing = PasswordHashing(
+        slots=settings.password_hashing_threads or available_cores(),
+        per_address=settings.logins_at_once_per_address,
+        max_wait=settings.password_hashing_max_wait_seconds,
     )
     _replace_readiness(app)
     merged = MergedOpenAPI()

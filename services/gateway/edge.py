@@ -4,7 +4,8 @@
   this process (token buckets), or in Redis and shared by every replica when
   `MAGNET_REDIS_URL` is set (`shared.limits`). Over the limit → 429 problem with
   `Retry-After`. Operations endpoints are not limited.
-- API keys exchanged for short-lived tokens (`credentials.exchange_api_key`).
+- API keys and users' tokens checked and exchanged for short-lived ones
+  (`credentials.exchange_credential`).
 - Security headers on every response, HSTS only when the request came over https.
 - CORS for the configured SPA origins; a refused preflight is a problem like every error.
 
@@ -25,7 +26,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.gateway.credentials import exchange_api_key
+from services.gateway.credentials import exchange_credential
 from shared.limits import SharedRateLimits
 from shared.problems import problem_response
 from shared.settings import Environment, Settings
@@ -269,7 +270,7 @@ class EdgeMiddleware:
             await response(scope, receive, send)
             return
         if authorization is not None:
-            exchanged = await exchange_api_key(scope, authorization)
+            exchanged = await exchange_credential(scope, authorization)
             if isinstance(exchanged, Response):
                 await exchanged(scope, receive, send)
                 return

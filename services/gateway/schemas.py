@@ -39,8 +39,23 @@ class User(BaseModel):
     email: str
     role: Role
     city: str | None
+    disabled: bool = Field(description="A disabled user cannot log in; their tokens are refused.")
     version: int
     created_at: datetime
+
+
+class UserPage(BaseModel):
+    items: list[User]
+    next_cursor: str | None = None
+
+
+class UserPatch(BaseModel):
+    """JSON Merge Patch of a user; absent fields stay. `"city": null` removes the city (a
+    partner, and only a partner, has one). Any change refuses the user's current tokens."""
+
+    role: Role | None = None
+    city: CityCode | None = None
+    disabled: bool | None = None
 
 
 class NewApiKey(BaseModel):

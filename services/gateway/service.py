@@ -1,6 +1,7 @@
 """Identity rules: password login, users with roles, partner cities' API keys.
 
-Passwords are hashed with argon2id (memory-hard), off the event loop. API keys are random
+Passwords are hashed with argon2id (memory-hard) by `passwords.PasswordHashing`, off the
+event loop and never while a database connection is held. API keys are random
 per key, derived from the server secret and the key id so an idempotent retry can answer
 with the same key without it ever being stored: only its SHA-256 is kept (a key has 256
 bits of entropy, so a fast hash is enough and keeps every partner request cheap).
@@ -12,60 +13,69 @@ import base64
 import hashlib
 import hmac
 import uuid
-from functools import lru_cache
 
 import httpx
-from anyio import to_thread
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.gateway import schemas
 from services.gateway.models import ApiKey, User
+from services.gateway.passwords import PasswordHashing, dummy_hash
+from services.gateway.passwords import hash_password as hash_password
 from shared.auth import Principal, Role, derive_key
+from shared.db import Database
 from shared.etag import require_if_match
+from shared.pagination import PageQuery, paginate
 from shared.peers import peer_get
 from shared.problems import Conflict, NotFound, Unauthorized, UnprocessableContent, ValidationIssue
 from shared.settings import Settings
 
 API_KEY_PREFIX = "mgk_"
-_hasher = PasswordHasher()
+_LOGIN_COLUMNS = (User.id, User.password_hash, User.role, User.city, User.disabled, User.version)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _hasher.hash("not-a-password-of-anyone")
-
-
-async def hash_password(password: str) -> str:
-    return await to_thread.run_sync(_hasher.hash, password)
-
-
-async def _verify(password_hash: str, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _hasher.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-    return await to_thread.run_sync(verify)
-
-
-async def authenticate(connection: AsyncConnection, email: str, password: str) -> Principal:
-    row = (
-        await connection.execute(
-            select(User.id, User.password_hash, User.role, User.city).where(
-                func.lower(User.email) == email.lower()
+async def authenticate(
+    database: Database, hashing: PasswordHashing, email: str, password: str, address: str | None
+) -> Principal:
+    """The principal of a correct email and password, with the account's generation."""
+    async with database.read_engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(*_LOGIN_COLUMNS).where(func.lower(User.email) == email.lower())
             )
-        )
-    ).one_or_none()
-    # Verify against a dummy hash when there is no such user, so timing does not tell.
-    valid = await _verify(row.password_hash if row else _dummy_hash(), password)
+        ).one_or_none()
+    # The connection is back in the pool before argon2 runs: a flood of logins waits for
+    # the hashing threads, never for the connections every other request needs.
+    valid = await hashing.verify(
+        row.password_hash if row else dummy_hash(), password, address=address
+    )
     if row is None or not valid:
         raise Unauthorized("The email or password is not correct.")
-    return Principal(subject=str(row.id), role=Role(row.role), city=row.city)
+    if row.disabled:
+        raise Unauthorized("This account is disabled; ask an administrator.")
+    return Principal(
+        subject=str(row.id), role=Role(row.role), city=row.city, generation=row.version
+    )
+
+
+async def resolve_user(connection: AsyncConnection, principal: Principal) -> Principal:
+    """The principal of a client token whose account still exists, is enabled and has not
+    changed since the token was issued (any change bumps its version); else a 401."""
+    row = None
+    if (user_id := _uuid_or_none(principal.subject)) is not None:
+        row = (
+            await connection.execute(
+                select(User.role, User.city).where(
+                    User.id == user_id,
+                    User.version == principal.generation,
+                    User.disabled.is_(False),
+                )
+            )
+        ).one_or_none()
+    if row is None:
+        raise Unauthorized("The token is no longer valid; log in again.")
+    return Principal(subject=principal.subject, role=Role(row.role), city=row.city)
 
 
 async def check_city(transfer: httpx.AsyncClient, city: str) -> None:
@@ -75,6 +85,106 @@ async def check_city(transfer: httpx.AsyncClient, city: str) -> None:
             f"There is no partner city {city!r}.",
             errors=[ValidationIssue(loc=["body", "city"], msg="unknown partner city")],
         )
+
+
+_USER_COLUMNS = (
+    User.id,
+    User.email,
+    User.role,
+    User.city,
+    User.disabled,
+    User.version,
+    User.created_at,
+)
+
+
+async def list_users(connection: AsyncConnection, paging: PageQuery) -> schemas.UserPage:
+    page = await paginate(
+        connection,
+        select(*_USER_COLUMNS),
+        key=[User.created_at, User.id],
+        paging=paging,
+        item=lambda row: schemas.User.model_validate(row._mapping),
+    )
+    return schemas.UserPage(items=page.items, next_cursor=page.next_cursor)
+
+
+async def get_user(connection: AsyncConnection | AsyncSession, user_id: uuid.UUID) -> schemas.User:
+    row = (await connection.execute(select(*_USER_COLUMNS).where(User.id == user_id))).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return schemas.User.model_validate(row._mapping)
+
+
+async def _locked_user(session: AsyncSession, user_id: uuid.UUID) -> schemas.User:
+    row = (
+        await session.execute(select(*_USER_COLUMNS).where(User.id == user_id).with_for_update())
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return schemas.User.model_validate(row._mapping)
+
+
+def patched_user(current: schemas.User, patch: schemas.UserPatch) -> schemas.User:
+    """The user with the patch applied, or the 422 saying which field may not be so."""
+    changes = patch.model_dump(exclude_unset=True)
+    for name in ("role", "disabled"):
+        if name in changes and changes[name] is None:
+            raise UnprocessableContent(
+                f"A user always has a {name}.",
+                errors=[ValidationIssue(loc=["body", name], msg="may not be null")],
+            )
+    updated = current.model_copy(update=changes)
+    if (updated.role is Role.PARTNER) != (updated.city is not None):
+        raise UnprocessableContent(
+            "A partner needs a city, and only a partner has one.",
+            errors=[ValidationIssue(loc=["body", "city"], msg="only a partner has a city")],
+        )
+    return updated
+
+
+def _refuse_locking_oneself_out(acting: Principal, user_id: uuid.UUID) -> None:
+    if acting.subject == str(user_id):
+        raise Conflict("You cannot disable, demote or delete your own account; ask another admin.")
+
+
+async def update_user(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    patch: schemas.UserPatch,
+    if_match: str | None,
+    *,
+    acting: Principal,
+) -> schemas.User:
+    """The patched user; the version moves, so the tokens they hold stop working."""
+    current = await _locked_user(session, user_id)
+    require_if_match(if_match, current.version)
+    updated = patched_user(current, patch)
+    if updated.disabled or updated.role is not Role.ADMIN:
+        _refuse_locking_oneself_out(acting, user_id)
+    row = (
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(
+                role=updated.role.value,
+                city=updated.city,
+                disabled=updated.disabled,
+                version=User.version + 1,
+            )
+            .returning(*_USER_COLUMNS)
+        )
+    ).one()
+    return schemas.User.model_validate(row._mapping)
+
+
+async def delete_user(
+    session: AsyncSession, user_id: uuid.UUID, if_match: str | None, *, acting: Principal
+) -> None:
+    current = await _locked_user(session, user_id)
+    require_if_match(if_match, current.version)
+    _refuse_locking_oneself_out(acting, user_id)
+    await session.execute(delete(User).where(User.id == user_id))
 
 
 async def create_user(
@@ -91,7 +201,7 @@ async def create_user(
                 city=new.city,
             )
             .on_conflict_do_nothing()
-            .returning(User.id, User.email, User.role, User.city, User.version, User.created_at)
+            .returning(*_USER_COLUMNS)
         )
     ).one_or_none()
     if row is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from icalendar import Calendar
 
 from tests.participation.conftest import API, Headers, SpaceFactory
@@ -65,6 +66,40 @@ class TestEventCalendar:
         assert f"event-{private['id']}@participation.magnet-celje.si" not in feed
         summary = feed[f"event-{public['id']}@participation.magnet-celje.si"]["summary"]
         assert str(summary) == "Delavnica: skupnostno bivanje"
+
+
+class TestTextIsEscaped:
+    """RFC 5545 §3.3.11: a title with line breaks, `;`, `,` and `\\` once made a 500
+    (X-WR-CALNAME was written raw); every text property is escaped now."""
+
+    TITLE = "Stanovanja;\r\nhousing, together \\ zdaj\rnow\x07"
+    EXPECTED = "Stanovanja;\nhousing, together \\ zdaj\nnow"
+
+    @pytest.mark.parametrize("path", ["/events/{id}.ics", "/events.ics"])
+    async def test_a_title_with_line_breaks_and_separators_survives_a_round_trip(
+        self, participation: httpx.AsyncClient, coordinator: Headers, path: str
+    ) -> None:
+        event = await create_event(
+            participation,
+            coordinator,
+            title={"en": self.TITLE},
+            description={"en": self.TITLE},
+            address=self.TITLE,
+        )
+
+        response = await participation.get(f"{API}{path.format(id=event['id'])}")
+
+        uid = f"event-{event['id']}@participation.magnet-celje.si"
+        component = vevents(response)[uid]
+        assert str(component["summary"]) == self.EXPECTED
+        assert str(component["description"]) == self.EXPECTED
+        assert str(component["location"]) == self.EXPECTED
+        if path.startswith("/events/"):
+            # The library keeps an X- property's value as written: escaped by §3.3.11.
+            escaped = self.EXPECTED.replace("\\", "\\\\").replace(";", "\\;")
+            escaped = escaped.replace(",", "\\,").replace("\n", "\\n")
+            calendar = Calendar.from_ical(response.content)
+            assert str(calendar["x-wr-calname"]) == escaped
 
 
 class TestBookingCalendar:

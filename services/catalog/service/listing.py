@@ -129,10 +129,15 @@ async def _search_entries(
     facets: bool,
 ) -> schemas.EntryPage:
     settings, cursor = paging.settings, paging.cursor
-    level = ranked.cursor_level(settings, search, cursor)
+    level = ranked.cursor_level(settings, search, cursor, scope=paging.scope)
     found = await ranked.candidates(connection, search, where, level)
     ids, next_cursor = ranked.page_of(
-        settings, found, by_recency=wanted.sort is Sort.RECENT, limit=paging.limit, cursor=cursor
+        settings,
+        found,
+        by_recency=wanted.sort is Sort.RECENT,
+        limit=paging.limit,
+        cursor=cursor,
+        scope=paging.scope,
     )
     items = await ranked.page_items(connection, found.search, ids, wanted.lang, LIST_COLUMNS)
     counted = None

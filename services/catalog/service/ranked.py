@@ -119,10 +119,12 @@ async def candidates(
     return Candidates(typo, list(best.values()), complete and typo_complete)
 
 
-def cursor_level(settings: Settings, search: Search, cursor: str | None) -> Level | None:
+def cursor_level(
+    settings: Settings, search: Search, cursor: str | None, *, scope: str
+) -> Level | None:
     if cursor is None:
         return None
-    position = decode_cursor(settings, cursor).get("after")
+    position = decode_cursor(settings, cursor, scope=scope).get("after")
     if not isinstance(position, list) or not position or position[0] not in search.levels:
         raise BadRequest(INVALID_CURSOR)
     return Level(position[0])
@@ -160,13 +162,14 @@ def page_of(
     by_recency: bool,
     limit: int,
     cursor: str | None,
+    scope: str,
 ) -> tuple[list[uuid.UUID], str | None]:
     """The ids of one page, best (or newest) first, and the cursor of the next page."""
     ordered = sorted(
         ranked.found, key=lambda candidate: _sort_key(candidate, by_recency), reverse=True
     )
     if cursor is not None:
-        after = _after(decode_cursor(settings, cursor).get("after"), by_recency)
+        after = _after(decode_cursor(settings, cursor, scope=scope).get("after"), by_recency)
         ordered = [c for c in ordered if _sort_key(c, by_recency) < after]
     page = ordered[: limit + 1]
     next_cursor = None
@@ -175,7 +178,7 @@ def page_of(
         value, identifier = _sort_key(page[-1], by_recency)
         encoded = value.isoformat() if isinstance(value, datetime) else value
         next_cursor = encode_cursor(
-            settings, {"after": [int(ranked.search.level), encoded, str(identifier)]}
+            settings, {"after": [int(ranked.search.level), encoded, str(identifier)]}, scope=scope
         )
     return [candidate.id for candidate in page], next_cursor
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AwareDatetime
 
 from services.participation.api.common import (
     NOT_MODIFIED,
@@ -17,6 +15,7 @@ from services.participation.api.common import (
 )
 from services.participation.schemas import bookings as booking_schemas
 from services.participation.schemas import hubs as schemas
+from services.participation.schemas.days import Day, Instant
 from services.participation.service import availability, hubs
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
@@ -123,7 +122,7 @@ async def patch_space(
     responses=problem_responses(404, 422),
 )
 async def space_availability(
-    space_id: uuid.UUID, connection: ReadConnection, day: Annotated[date, Query(alias="date")]
+    space_id: uuid.UUID, connection: ReadConnection, day: Annotated[Day, Query(alias="date")]
 ) -> booking_schemas.DayAvailability:
     return await availability.space_day(connection, space_id, day)
 
@@ -135,8 +134,8 @@ async def space_availability(
 )
 async def availability_across_hubs(
     connection: ReadConnection,
-    starts_at: Annotated[AwareDatetime, Query(alias="from")],
-    ends_at: Annotated[AwareDatetime, Query(alias="to")],
+    starts_at: Annotated[Instant, Query(alias="from")],
+    ends_at: Annotated[Instant, Query(alias="to")],
     kind: schemas.SpaceKind | None = None,
     min_capacity: Annotated[int | None, Query(ge=1)] = None,
 ) -> booking_schemas.Availability:

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from services.participation.schemas.days import Instant
 from services.participation.schemas.hubs import SpaceKind
 
 
@@ -25,8 +26,8 @@ HOLDING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 class TimeRange(BaseModel):
     """A half-open interval `[starts_at, ends_at)`; the end must come after the start."""
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
+from pydantic import BaseModel, EmailStr, Field, model_validator
 
+from services.participation.schemas.days import Instant
 from shared.i18n import Translations
 from shared.idempotency import SHOWN_ONCE
 
@@ -33,8 +34,8 @@ class RegistrationStatus(StrEnum):
 
 
 class RegistrationWindow(BaseModel):
-    registration_opens_at: AwareDatetime | None = None
-    registration_closes_at: AwareDatetime | None = None
+    registration_opens_at: Instant | None = None
+    registration_closes_at: Instant | None = None
 
     @model_validator(mode="after")
     def _window_in_order(self) -> Self:
@@ -52,8 +53,8 @@ class EventCreate(RegistrationWindow):
         default=None, description="A hub space, reserved with the event; or give `address`."
     )
     address: str | None = Field(default=None, min_length=1, max_length=300)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     capacity: int = Field(gt=0, le=100_000)
     is_public: bool = True
 

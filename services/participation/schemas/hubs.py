@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from services.participation.schemas.days import Day
 from shared.i18n import Translations
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -117,8 +118,8 @@ class SpacePatch(BaseModel):
 
 
 class ClosureCreate(BaseModel):
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     reason: str = Field(default="", max_length=300)
     space_id: uuid.UUID | None = Field(
         default=None, description="Only this space; without it the whole hub is closed."

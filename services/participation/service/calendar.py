@@ -3,10 +3,16 @@
 UIDs are derived from ids so they never change; SEQUENCE is the row's version, so it
 grows with every change; cancelled items stay in the feed as STATUS:CANCELLED so calendar
 apps remove them. Times carry the hub's TZID with a VTIMEZONE.
+
+Every text that comes from users (titles, places, purposes) goes in through `_text`: a
+TEXT value escaped as RFC 5545 §3.3.11 says (backslash, `;`, `,`, line breaks as `\n`),
+without the control characters TEXT may not hold. A property the library does not know
+(`X-WR-CALNAME`) would otherwise be written raw, and a line break in it is no calendar.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
+from icalendar.prop import vText
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +34,12 @@ UID_DOMAIN = "participation.magnet-celje.si"
 PRODUCT = "-//MAGNET Celje//Participation//EN"
 PAST_DAYS = 90
 MAX_ITEMS = 1000
+_LINE_BREAK = re.compile(r"\r\n?")
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # CONTROL except HTAB and LF
+
+
+def _text(value: str) -> vText:
+    return vText(_NOT_TEXT.sub("", _LINE_BREAK.sub("\n", value)))
 
 
 def _calendar(name: str) -> Calendar:
@@ -34,7 +47,7 @@ def _calendar(name: str) -> Calendar:
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _text(name))
     return calendar
 
 
@@ -62,13 +75,13 @@ def _event_component(
         version=event.version,
         updated_at=event.updated_at,
     )
-    component.add("summary", pick(event.title, language))
+    component.add("summary", _text(pick(event.title, language)))
     if description := pick(event.description, language):
-        component.add("description", description)
+        component.add("description", _text(description))
     component.add("dtstart", event.starts_at.astimezone(zone))
     component.add("dtend", event.ends_at.astimezone(zone))
     if location:
-        component.add("location", location)
+        component.add("location", _text(location))
     cancelled = event.status == event_schemas.EventStatus.CANCELLED
     component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     component.add("url", f"/api/v1/participation/events/{event.id}")
@@ -175,10 +188,10 @@ def _booking_component(
     )
     space = pick(row.space, language)
     summary = f"{space}: {row.purpose}" if show_details else f"{space}: booked"
-    component.add("summary", summary)
+    component.add("summary", _text(summary))
     if show_details and row.organisation:
-        component.add("description", row.organisation)
-    component.add("location", space)
+        component.add("description", _text(row.organisation))
+    component.add("location", _text(space))
     component.add("dtstart", row.starts_at.astimezone(zone))
     component.add("dtend", row.ends_at.astimezone(zone))
     holding = row.status in bookings.HOLDING

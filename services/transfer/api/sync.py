@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Annotated, Any
 
@@ -16,8 +15,8 @@ from shared.auth import CurrentPrincipal
 from shared.db import Session
 from shared.generators import request_body
 from shared.idempotency import Idempotency
+from shared.json_depth import loads
 from shared.problems import (
-    BadRequest,
     ContentTooLarge,
     UnprocessableContent,
     problem_response,
@@ -67,10 +66,7 @@ def _decoded(request: Request, body: bytes) -> Any:
             raise ContentTooLarge(f"A batch inflates to at most {MAX_INFLATED_BYTES} bytes.")
     elif encoding != "identity":
         raise UnprocessableContent("Content-Encoding may be gzip or identity.")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("The body is not valid JSON (UTF-8).") from exc
+    return loads(body)
 
 
 @router.post(

@@ -71,10 +71,13 @@ SELECT count(*) FROM doomed
 """
 
 
+CHANGE_FEED = "/api/v1/transfer/changes"  # the list its cursors belong to
+
+
 def _position(settings: Settings, cursor: str | None, city: str | None) -> tuple[int, int]:
     if cursor is None:
         return 0, 0
-    position = decode_cursor(settings, cursor)
+    position = decode_cursor(settings, cursor, scope=CHANGE_FEED)
     try:
         xid, seq, scope = int(position["x"]), int(position["s"]), position["c"]
     except (KeyError, TypeError, ValueError) as exc:
@@ -98,7 +101,7 @@ def _draft_filter(principal: Principal | None) -> tuple[str, dict[str, Any]]:
 
 
 def _cursor(settings: Settings, xid: int, seq: int, city: str | None) -> str:
-    return encode_cursor(settings, {"x": str(xid), "s": seq, "c": city or ""})
+    return encode_cursor(settings, {"x": str(xid), "s": seq, "c": city or ""}, scope=CHANGE_FEED)
 
 
 async def read_changes(
