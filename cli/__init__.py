@@ -20,6 +20,7 @@ from cli.database import CommandError, database_url
 from cli.up import run
 from shared.auth import Role
 from shared.embedded import EmbeddedPostgres
+from shared.http_server import bounded_http_protocol
 from shared.migrate import migrate_all
 from shared.settings import Settings
 
@@ -91,6 +92,9 @@ def serve(
         access_log=False,
         server_header=False,  # no need to tell the world which server answers
         timeout_graceful_shutdown=5,
+        http=bounded_http_protocol(settings),
+        # The gateway decides itself whose `X-Forwarded-For` to believe (`forwarded.py`).
+        proxy_headers=name is not ServiceName.GATEWAY,
     )
 
 

@@ -16,7 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
+from services.gateway.dashboard.cache import SharedResults
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter
+from services.gateway.forwarded import ForwardedForMiddleware
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.proxy import ProxyApp, route_of
@@ -149,7 +151,11 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         settings=settings,
         extra_lifespan=_gateway_lifespan,
         app_class=GatewayApp,
-        edge_middleware=[partial(EdgeMiddleware, policy=edge)],
+        edge_middleware=[
+            partial(EdgeMiddleware, policy=edge),
+            # Outside the limits, which count the client it finds.
+            partial(ForwardedForMiddleware, trusted=settings.trusted_proxies),
+        ],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -158,6 +164,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
     )
+    app.state.overview_results = SharedResults(settings.dashboard_cache_seconds)
     _replace_readiness(app)
     merged = MergedOpenAPI()
 

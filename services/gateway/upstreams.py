@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 
 from services.gateway.breaker import BreakerOpen, CircuitBreaker
-from services.gateway.http1 import ConnectFailed, Disconnected, Pool, Response, UpstreamError
+from services.gateway.http1 import (
+    ConnectFailed,
+    Disconnected,
+    Pool,
+    PoolBusy,
+    Response,
+    UpstreamError,
+)
 from shared.problems import GatewayTimeout, Problem, ServiceUnavailable
 from shared.settings import SERVICE_NAMES, Settings
 
@@ -25,7 +32,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Failures that mean the request never reached the service, or no answer started.
 _RETRIABLE = (ConnectFailed, Disconnected)
 READY_PROBE_SECONDS = 1.0
-CONNECTIONS_PER_UPSTREAM = 256
 
 
 class Upstream:
@@ -35,8 +41,9 @@ class Upstream:
         self.pool = Pool(
             url.hostname or "127.0.0.1",
             url.port or (443 if url.scheme == "https" else 80),
-            limit=CONNECTIONS_PER_UPSTREAM,
+            limit=settings.upstream_connections,
             connect_timeout=settings.peer_connect_timeout,
+            queue_timeout=settings.upstream_queue_seconds,
         )
         self.read_timeout = settings.peer_timeout
         self.breaker = CircuitBreaker(
@@ -49,7 +56,7 @@ class Upstream:
         target: str,
         *,
         headers: Iterable[tuple[bytes, bytes]] = (),
-        body: AsyncIterator[bytes] | None = None,
+        body: AsyncIterator[bytes] | bytes | None = None,
         chunked: bool = False,
         within: float | None = None,
     ) -> Response:
@@ -75,6 +82,9 @@ class Upstream:
                 except _RETRIABLE:
                     if attempt + 1 == attempts:
                         raise
+        except PoolBusy as exc:
+            self.breaker.abandoned()  # the gateway is busy; the service told nothing
+            raise self.problem(exc) from exc
         except (UpstreamError, TimeoutError) as exc:
             self.breaker.failed()
             raise self.problem(exc) from exc
@@ -87,6 +97,9 @@ class Upstream:
     def problem(self, exc: BaseException) -> Problem:
         if isinstance(exc, TimeoutError):
             return GatewayTimeout(f"The {self.name} service did not answer in time.")
+        if isinstance(exc, PoolBusy):
+            detail = f"Too many requests to the {self.name} service at once; retry shortly."
+            return ServiceUnavailable(detail, headers={"Retry-After": "1"})
         if isinstance(exc, ConnectFailed):
             detail = f"The {self.name} service is unavailable; retry shortly."
         else:
@@ -94,10 +107,15 @@ class Upstream:
         return ServiceUnavailable(detail, headers={"Retry-After": "2"})
 
     async def readiness(self) -> dict[str, object]:
-        """Probe `/readyz` directly (not through the breaker) and report the breaker too."""
+        """Probe `/readyz` directly (not through the breaker) and report the breaker too;
+        a probe that finds no free connection at once reports the service busy."""
         try:
             response = await self.pool.request(
-                "GET", "/readyz", (), read_timeout=READY_PROBE_SECONDS
+                "GET",
+                "/readyz",
+                (),
+                read_timeout=READY_PROBE_SECONDS,
+                queue_timeout=READY_PROBE_SECONDS,
             )
             async with asyncio.timeout(READY_PROBE_SECONDS):
                 await response.read()

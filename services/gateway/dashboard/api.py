@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.gateway.dashboard import schemas, service
+from services.gateway.dashboard.cache import SharedResults
 from shared.i18n import LANGUAGES, Language
 from shared.problems import problem_responses
 
@@ -80,6 +81,7 @@ async def city_dashboard(
     responses=problem_responses(422),
 )
 async def overview(request: Request, response: Response, lang: Lang = None) -> schemas.Overview:
-    gathering = _gathering(request, lang)
-    _negotiated(response, gathering.lang)
-    return await service.overview(gathering)
+    chosen = preferred_language(lang, request.headers.get("accept-language"))
+    _negotiated(response, chosen)
+    shared: SharedResults[schemas.Overview] = request.app.state.overview_results
+    return await shared.get(chosen, lambda: service.overview(_gathering(request, lang)))
