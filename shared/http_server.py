@@ -23,6 +23,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from shared.problems import PROBLEM_MEDIA_TYPE, problem_type
 from shared.settings import Settings
 
+LINGER_SECONDS = 2.0
+
 
 class _HeadRefused(Exception):
     """Stops the parser: the head broke a bound (the protocol answers with its refusal)."""
@@ -54,6 +56,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _head_bytes = 0
     _header_count = 0
     _refusal: bytes | None = None
+    _discarding = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -82,10 +85,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._stop_head_timer()
         super().on_headers_complete()
 
+    def data_received(self, data: bytes) -> None:
+        if not self._discarding:
+            super().data_received(data)
+
     def send_400_response(self, msg: str) -> None:
-        """What uvicorn answers to a head the parser refused, as a problem."""
+        """What uvicorn answers to a head the parser refused, as a problem.
+
+        Then the rest of what the client sends is read and dropped for a moment before the
+        connection closes: closing with unread data would reset the connection, and the
+        client, still sending, might never read the answer."""
         self.transport.write(self._refusal or problem_bytes(400, "bad-request", msg))
-        self.transport.close()
+        self._discarding = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     def _count(self, size: int, *, headers: int) -> None:
         self._head_bytes += size

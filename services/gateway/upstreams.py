@@ -45,6 +45,11 @@ class Upstream:
             connect_timeout=settings.peer_connect_timeout,
             queue_timeout=settings.upstream_queue_seconds,
         )
+        # Readiness asks on a connection of its own: it reports on the service, and never
+        # waits behind the traffic (or an attack) that keeps the pool busy.
+        self.probe_pool = Pool(
+            self.pool.host, self.pool.port, limit=1, connect_timeout=settings.peer_connect_timeout
+        )
         self.read_timeout = settings.peer_timeout
         self.breaker = CircuitBreaker(
             threshold=settings.upstream_failure_threshold, pause=settings.upstream_pause_seconds
@@ -107,10 +112,9 @@ class Upstream:
         return ServiceUnavailable(detail, headers={"Retry-After": "2"})
 
     async def readiness(self) -> dict[str, object]:
-        """Probe `/readyz` directly (not through the breaker) and report the breaker too;
-        a probe that finds no free connection at once reports the service busy."""
+        """Probe `/readyz` directly (not through the breaker) and report the breaker too."""
         try:
-            response = await self.pool.request(
+            response = await self.probe_pool.request(
                 "GET",
                 "/readyz",
                 (),
@@ -135,6 +139,7 @@ async def upstream_sessions(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for upstream in app.state.upstreams.values():
             upstream.pool.close()
+            upstream.probe_pool.close()
 
 
 def upstream(app: FastAPI, name: str) -> Upstream:
