@@ -142,6 +142,8 @@ class ProxyApp:
                 try:
                     async with asyncio.timeout(settings.body_timeout_seconds):
                         body = await _request_body(receive)
+                except ClientDisconnect:
+                    return  # nobody is left to answer
                 except TimeoutError:
                     detail = (
                         f"The request body did not arrive within "
