@@ -78,10 +78,18 @@ async def city_dashboard(
 @router.get(
     "/overview",
     summary="Every partner city's plans and practices, and the upcoming events",
+    response_model=schemas.Overview,
     responses=problem_responses(422),
 )
-async def overview(request: Request, response: Response, lang: Lang = None) -> schemas.Overview:
+async def overview(request: Request, lang: Lang = None) -> Response:
     chosen = preferred_language(lang, request.headers.get("accept-language"))
+    shared: SharedResults[bytes] = request.app.state.overview_results
+
+    async def rendered() -> bytes:
+        computed = await service.overview(_gathering(request, lang))
+        return computed.model_dump_json().encode()
+
+    # Kept rendered: a flood of requests then costs neither the services nor serialising.
+    response = Response(await shared.get(chosen, rendered), media_type="application/json")
     _negotiated(response, chosen)
-    shared: SharedResults[schemas.Overview] = request.app.state.overview_results
-    return await shared.get(chosen, lambda: service.overview(_gathering(request, lang)))
+    return response
