@@ -100,7 +100,9 @@ async def with_senders(
         answers = await senders.answers(within=60)
     finally:
         await senders.close()
-    got = collections.Counter(str(a.status) if a.status else "closed" for a in answers)
+    got = collections.Counter(
+        str(a.status) if a.status else "closed unanswered" if a.closed else "held" for a in answers
+    )
     return during, dict(got)
 
 

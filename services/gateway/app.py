@@ -153,8 +153,13 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         app_class=GatewayApp,
         edge_middleware=[
             partial(EdgeMiddleware, policy=edge),
-            # Outside the limits, which count the client it finds.
-            partial(ForwardedForMiddleware, trusted=settings.trusted_proxies),
+            # Outside the limits, which count the client it finds; without trusted proxies
+            # the peer is the client, and a layer that would change nothing costs a call.
+            *(
+                [partial(ForwardedForMiddleware, trusted=settings.trusted_proxies)]
+                if settings.trusted_proxies
+                else []
+            ),
         ],
         openapi_url=None,
         docs_url=None,

@@ -37,7 +37,7 @@ class ForwardedForMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client")
-        if not self.trusted or scope["type"] != "http" or client is None:
+        if scope["type"] != "http" or client is None:
             await self.app(scope, receive, send)
             return
         peer = client[0]
