@@ -29,11 +29,12 @@ from shared.settings import SERVICE_NAMES, Settings
 
 BUFFER_LIMIT = 256 * 1024
 CHUNK_SIZE = 64 * 1024
-# RFC 9110 §7.6.1 hop-by-hop headers, plus those the gateway sets itself.
+# RFC 9110 §7.6.1 hop-by-hop headers, plus those the gateway sets itself (the body's length
+# among them: it frames what it read, whatever the client's headers said or `Connection` named).
 _NOT_FORWARDED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
     b"trailer", b"transfer-encoding", b"upgrade", b"host", b"x-request-id", b"traceparent",
-    b"x-forwarded-for", b"expect",
+    b"x-forwarded-for", b"expect", b"content-length",
 }  # fmt: skip
 _NOT_RETURNED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
@@ -61,7 +62,6 @@ class _Forwarded:
 
     headers: list[tuple[bytes, bytes]]
     has_body: bool = False
-    chunked: bool = False
     refusal: str | None = None  # why the request cannot be forwarded as it is
 
 
@@ -82,7 +82,7 @@ def _forwarded(scope: Scope) -> _Forwarded:
         not_forwarded = _NOT_FORWARDED | _connection_options(scope["headers"])
     for key, value in scope["headers"]:
         if key == b"transfer-encoding":
-            forwarded.has_body = forwarded.chunked = True
+            forwarded.has_body = True
             if value.strip().lower() != b"chunked":
                 forwarded.refusal = "Only the chunked transfer coding is accepted."
         elif key == b"content-length" and value != b"0":
@@ -151,8 +151,7 @@ class ProxyApp:
                     )
                     await _refusal(scope, 408, "request-timeout", detail)(scope, receive, send)
                     return
-                if forwarded.chunked:  # sent on with its length: the whole body is here
-                    forwarded.headers.append((b"content-length", b"%d" % len(body)))
+                forwarded.headers.append((b"content-length", b"%d" % len(body)))
             answer = await upstream.request(
                 scope["method"], target, headers=forwarded.headers, body=body
             )
