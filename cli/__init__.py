@@ -83,6 +83,7 @@ def serve(
     settings = _settings()
     if settings.database_url is None:
         _fail("DATABASE_URL is not set (use `magnet up` for the embedded database)", code=2)
+    gateway = name is ServiceName.GATEWAY
     uvicorn.run(
         f"services.{name.value}.app:create_app",
         factory=True,
@@ -92,9 +93,9 @@ def serve(
         access_log=False,
         server_header=False,  # no need to tell the world which server answers
         timeout_graceful_shutdown=5,
-        http=bounded_http_protocol(settings),
+        http=bounded_http_protocol(settings, headroom=1 if gateway else 2),
         # The gateway decides itself whose `X-Forwarded-For` to believe (`forwarded.py`).
-        proxy_headers=name is not ServiceName.GATEWAY,
+        proxy_headers=not gateway,
     )
 
 

@@ -134,14 +134,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def bounded_http_protocol(settings: Settings) -> type[BoundedHttpToolsProtocol]:
-    """The protocol class `uvicorn.run(http=...)` takes, with the bounds of `settings`."""
+def bounded_http_protocol(
+    settings: Settings, *, headroom: int = 1
+) -> type[BoundedHttpToolsProtocol]:
+    """The protocol class `uvicorn.run(http=...)` takes, with the bounds of `settings`, their
+    sizes times `headroom`: a service behind the gateway receives what the gateway admitted
+    plus the headers it adds, and must not refuse that."""
     return type(
         "BoundedHttpToolsProtocol",
         (BoundedHttpToolsProtocol,),
         {
             "header_timeout": settings.header_timeout_seconds,
-            "max_header_bytes": settings.max_header_bytes,
-            "max_headers": settings.max_headers,
+            "max_header_bytes": settings.max_header_bytes * headroom,
+            "max_headers": settings.max_headers * headroom,
         },
     )

@@ -171,6 +171,14 @@ class TestHeadLimits:
         assert problem_of(raw)
         assert len(standin.requests) == seen, "nothing was forwarded"
 
+    async def test_a_head_at_the_limit_passes_the_gateway_and_the_service(self, edge: str) -> None:
+        # httpx adds host, accept, accept-encoding, connection and user-agent: 100 in all.
+        many = {f"x-many-{n}": "v" for n in range(95)}
+        async with httpx.AsyncClient(base_url=edge, timeout=10) as client:
+            response = await client.get("/api/v1/catalog/entries", headers=many)
+
+        assert response.status_code == 200, "the headers the gateway adds are not refused"
+
 
 class TestHopByHop:
     async def test_headers_named_in_connection_are_not_forwarded(
