@@ -101,6 +101,7 @@ def serve(
         _fail("DATABASE_URL is not set (use `magnet up` for the embedded database)", code=2)
     # uvicorn's own lines too go out as JSON lines tagged with the service.
     configure_logging(settings.log_level, settings.log_json, service=name.value)
+    gateway = name is ServiceName.GATEWAY
     with ExitStack() as stack:
         if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
             # Each worker writes its figures there; /metrics adds them up (any worker answers).
@@ -119,6 +120,10 @@ def serve(
             server_header=False,  # no need to tell the world which server answers
             # SIGTERM: stop accepting, let requests in flight finish for up to this long.
             timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+            # Heads bounded in time and size (by import path: each worker builds its own).
+            http=f"shared.http_server:{'Gateway' if gateway else 'Service'}HttpProtocol",
+            # The gateway decides itself whose `X-Forwarded-For` to believe (`forwarded.py`).
+            proxy_headers=not gateway,
         )
 
 

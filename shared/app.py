@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.pool import QueuePool
+from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from shared.db import Database
@@ -86,6 +88,31 @@ def _health_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
     return router
 
 
+def _metrics_route(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """`/metrics`, open in local and test; with `MAGNET_METRICS_TOKEN` set it asks for
+    `Authorization: Bearer <token>`, and in production without one it is not served: the
+    gateway's port is public, and metrics tell an attacker what hurts."""
+    token = settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
+    hidden = token is None and settings.environment is Environment.PRODUCTION
+
+    async def metrics(request: Request) -> Response:
+        if hidden:
+            return problem_response(404, detail="Not Found", instance=request.url.path)
+        if token is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, b"Bearer " + token):
+                return problem_response(
+                    401,
+                    detail="Metrics need the metrics token.",
+                    slug="unauthorized",
+                    instance=request.url.path,
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                )
+        return await metrics_endpoint(request)
+
+    return metrics
+
+
 def _freeze_startup_objects(settings: Settings) -> None:
     """Leave what startup built (the app, its routes and models, imported modules) out of
     the garbage collector's passes: they live as long as the process, and walking them
@@ -141,7 +168,7 @@ def create_service_app(
     install_problem_handlers(app)
     install_openapi(app)
     app.include_router(_health_router([_database_ready, *readiness_checks]))
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_route("/metrics", _metrics_route(settings), include_in_schema=False)
     for router in routers:
         app.include_router(router)
     app.add_middleware(HeadAsGetMiddleware)

@@ -28,8 +28,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, text
+from sqlalchemy import ClauseElement, event, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -131,6 +132,18 @@ def connect_args(settings: Settings, application_name: str) -> dict[str, Any]:
     return {"timeout": 5, "server_settings": server_settings}
 
 
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection whose server went away while it was idle (a database restart,
+    a terminated backend) is replaced before a request uses it, not failed with a 503.
+
+    A local check, no round trip: the server's goodbye (or the socket's end) has reached the
+    driver by the time the connection is taken. SQLAlchemy answers `DisconnectionError` by
+    invalidating the connection and checking out another one."""
+    driver: asyncpg.Connection = dbapi_connection.driver_connection
+    if driver.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
 class Database:
     """Owns the engine of one service; created in the app's lifespan, disposed at shutdown."""
 
@@ -144,6 +157,7 @@ class Database:
             pool_timeout=settings.db_pool_timeout,
             connect_args=connect_args(settings, application_name),
         )
+        event.listen(self.engine.sync_engine, "checkout", _refuse_closed_connection)
         self.read_engine: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 

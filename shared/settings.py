@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Self
 from urllib.parse import urlsplit
 
@@ -94,12 +95,31 @@ class Settings(BaseSettings):
     password_hashing_threads: int = Field(default=0, ge=0, le=64)
     logins_at_once_per_address: int = Field(default=2, ge=1)
     password_hashing_max_wait_seconds: float = Field(default=2.0, gt=0)
+    # Hostile clients get bounded waits: a request's head and its body each arrive within
+    # their time or the connection gets a 408; heads are bounded in size (431).
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    max_headers: int = Field(default=100, ge=10)
+    upstream_connections: int = Field(default=256, ge=1)
+    upstream_queue_seconds: float = Field(default=2.0, gt=0)
+    # Peers whose `X-Forwarded-For` the gateway believes (CIDRs, comma-separated).
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+    metrics_token: SecretStr | None = None
+    dashboard_cache_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip()) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("previous_secret_keys", mode="before")

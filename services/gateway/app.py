@@ -19,7 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.gateway import service
 from services.gateway.api import router as identity_router
 from services.gateway.dashboard.api import router as dashboard_router
+from services.gateway.dashboard.cache import SharedResults
 from services.gateway.edge import EdgeMiddleware, EdgePolicy, LoginLimiter, cors_options
+from services.gateway.forwarded import ForwardedForMiddleware
 from services.gateway.gauges import upstream_gauges
 from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
@@ -148,7 +150,16 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         extra_lifespan=_gateway_lifespan,
         app_class=GatewayApp,
         announce_routes=False,  # the public edge: its answers name no route template
-        edge_middleware=[partial(EdgeMiddleware, policy=edge)],
+        edge_middleware=[
+            partial(EdgeMiddleware, policy=edge),
+            # Outside the limits, which count the client it finds; without trusted proxies
+            # the peer is the client, and a layer that would change nothing costs a call.
+            *(
+                [partial(ForwardedForMiddleware, trusted=settings.trusted_proxies)]
+                if settings.trusted_proxies
+                else []
+            ),
+        ],
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -162,6 +173,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         per_address=settings.logins_at_once_per_address,
         max_wait=settings.password_hashing_max_wait_seconds,
     )
+    app.state.overview_results = SharedResults(settings.dashboard_cache_seconds)
     _replace_readiness(app)
     merged = MergedOpenAPI()
 

@@ -11,6 +11,7 @@ decompression or proxies. Bodies stream both ways with flow control.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
@@ -35,6 +36,11 @@ class ConnectFailed(UpstreamError):
 
 class Disconnected(UpstreamError):
     """The connection closed before a complete answer."""
+
+
+class PoolBusy(UpstreamError):
+    """Every connection stayed busy for as long as a request may wait for one: nothing
+    was sent, and the service itself may be fine."""
 
 
 class _Connection(asyncio.Protocol):
@@ -230,13 +236,23 @@ class Response:
 class Pool:
     """Keep-alive connections to one `host:port`, most recently used first."""
 
-    def __init__(self, host: str, port: int, *, limit: int, connect_timeout: float) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        limit: int,
+        connect_timeout: float,
+        queue_timeout: float | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.connect_timeout = connect_timeout
+        self.queue_timeout = queue_timeout
         self._host_header = f"{host}:{port}".encode()
         self._idle: list[_Connection] = []
-        # Requests in flight (each holds one connection) beyond `limit` wait their turn.
+        # Requests in flight (each holds one connection) beyond `limit` wait their turn, for
+        # `queue_timeout` seconds at most.
         self.limit = limit
         self._in_flight = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
@@ -259,16 +275,21 @@ class Pool:
         *,
         chunked: bool = False,
         read_timeout: float | None = None,
+        queue_timeout: float | None = None,
     ) -> Response:
         """Send a request and wait (up to `read_timeout` seconds) for the head of its answer,
         and as long for each piece of its body.
 
         `body` is sent as it is: give a `content-length` header for it, or `chunked=True`.
+        Raises `PoolBusy` when no connection frees up within `queue_timeout` (default: the
+        pool's).
         """
         if self._in_flight < self.limit and not self._waiting:
             self._in_flight += 1
         else:
-            await self._wait_for_slot()
+            await self._wait_for_slot(
+                self.queue_timeout if queue_timeout is None else queue_timeout
+            )
         try:
             connection = self._idle_connection() or await self._connect()
         except BaseException:
@@ -349,15 +370,22 @@ class Pool:
         else:
             connection.close()
 
-    async def _wait_for_slot(self) -> None:
+    async def _wait_for_slot(self, seconds: float | None) -> None:
         turn = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         try:
-            await turn  # the slot is handed over by `_give_slot`, still counted
-        except BaseException:
+            async with asyncio.timeout(seconds):
+                await turn  # the slot is handed over by `_give_slot`, still counted
+        except BaseException as exc:
             if turn.done() and not turn.cancelled():
-                self._give_slot()  # handed over just as the wait was cancelled
-            raise  # a cancelled turn stays queued; `_give_slot` skips it
+                self._give_slot()  # handed over just as the wait ended
+            else:
+                # Out of the queue, so that an abandoned turn never holds up later requests.
+                with contextlib.suppress(ValueError):  # `_give_slot` may have skipped it
+                    self._waiting.remove(turn)
+            if isinstance(exc, TimeoutError):
+                raise PoolBusy(f"no free connection within {seconds} s") from exc
+            raise
 
     def _give_slot(self) -> None:
         while self._waiting:

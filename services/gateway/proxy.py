@@ -3,32 +3,39 @@
 Proxied requests take a lean path (`GatewayApp` in `app.py` sends them here): the gateway's
 edge middlewares (request ids, security headers, body limit, CORS, rate limits, API key
 exchange) wrap `ProxyApp` directly, without FastAPI's routing and per-request objects,
-which cost more CPU than the forwarding itself. Bodies stream both ways; small responses
-with a known length are read whole, which costs fewer ASGI messages.
+which cost more CPU than the forwarding itself.
+
+A request body is read whole, within `MAGNET_BODY_TIMEOUT_SECONDS` (else 408), before an
+upstream connection is taken: bodies are at most `MAGNET_MAX_BODY_BYTES` anyway, and a
+client that sends slowly must cost the gateway a buffer, never one of the service's
+connections. Answers stream back; small ones with a known length are read whole, which
+costs fewer ASGI messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
 from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect
+from starlette.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from services.gateway.http1 import Response, UpstreamError
 from services.gateway.upstreams import Upstream
 from shared.observability import PROXIED_ROUTE, ROUTE_HEADER
 from shared.peers import raw_tracing_headers
-from shared.problems import ServiceUnavailable, response_for
-from shared.settings import SERVICE_NAMES
+from shared.problems import ServiceUnavailable, problem_response, response_for
+from shared.settings import SERVICE_NAMES, Settings
 
 BUFFER_LIMIT = 256 * 1024
 CHUNK_SIZE = 64 * 1024
-# RFC 9110 §7.6.1 hop-by-hop headers, plus those the gateway sets itself.
+# RFC 9110 §7.6.1 hop-by-hop headers, plus those the gateway sets itself (the body's length
+# among them: it frames what it read, whatever the client's headers said or `Connection` named).
 _NOT_FORWARDED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
     b"trailer", b"transfer-encoding", b"upgrade", b"host", b"x-request-id", b"traceparent",
-    b"x-forwarded-for", b"expect",
+    b"x-forwarded-for", b"expect", b"content-length",
 }  # fmt: skip
 _NOT_RETURNED = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te",
@@ -53,42 +60,66 @@ _ROUTES = {
 
 @dataclass
 class _Forwarded:
-    """What the proxy sends on: the request's headers, and how its body is framed."""
+    """What the proxy sends on: the request's headers, and whether a body follows."""
 
     headers: list[tuple[bytes, bytes]]
     has_body: bool = False
-    chunked: bool = False
+    refusal: str | None = None  # why the request cannot be forwarded as it is
+
+
+def _connection_options(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
+    """Header names the client listed in `Connection`: hop-by-hop (RFC 9110 §7.6.1)."""
+    return {
+        option.strip().lower()
+        for key, value in headers
+        if key == b"connection"
+        for option in value.split(b",")
+    }
 
 
 def _forwarded(scope: Scope) -> _Forwarded:
     forwarded = _Forwarded(headers=[])
-    forwarded_for: bytes | None = None
+    not_forwarded = _NOT_FORWARDED
+    if any(key == b"connection" for key, _ in scope["headers"]):
+        not_forwarded = _NOT_FORWARDED | _connection_options(scope["headers"])
     for key, value in scope["headers"]:
-        if key == b"x-forwarded-for":
-            forwarded_for = value
-        elif key == b"transfer-encoding":
-            forwarded.has_body = forwarded.chunked = True
+        if key == b"transfer-encoding":
+            forwarded.has_body = True
+            if value.strip().lower() != b"chunked":
+                forwarded.refusal = "Only the chunked transfer coding is accepted."
         elif key == b"content-length" and value != b"0":
             forwarded.has_body = True
-        if key not in _NOT_FORWARDED:
+        if key not in not_forwarded:
             forwarded.headers.append((key, value))
-    if (client := scope.get("client")) is not None:
-        address = client[0].encode()
-        chain = b"%b, %b" % (forwarded_for, address) if forwarded_for else address
+    chain = scope.get("forwarded_for")  # set by `ForwardedForMiddleware` behind trusted proxies
+    if chain is None and (client := scope.get("client")) is not None:
+        chain = client[0].encode()
+    if chain is not None:
         forwarded.headers.append((b"x-forwarded-for", chain))
     forwarded.headers += raw_tracing_headers()
     return forwarded
 
 
-async def _request_body(receive: Receive) -> AsyncIterator[bytes]:
+async def _request_body(receive: Receive) -> bytes:
+    pieces: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
         if body := message.get("body", b""):
-            yield body
+            pieces.append(body)
         if not message.get("more_body", False):
-            return
+            return b"".join(pieces)
+
+
+def _refusal(scope: Scope, status: int, slug: str, detail: str) -> JSONResponse:
+    return problem_response(
+        status,
+        detail=detail,
+        slug=slug,
+        instance=scope["path"],
+        headers={"Connection": "close"},  # the rest of the body is not read
+    )
 
 
 def _note_route(scope: Scope, answer: Response) -> None:
@@ -111,13 +142,29 @@ class ProxyApp:
         if query := scope["query_string"]:
             target = f"{target}?{query.decode('latin-1')}"
         forwarded = _forwarded(scope)
+        if forwarded.refusal is not None:
+            refused = _refusal(scope, 400, "unsupported-transfer-coding", forwarded.refusal)
+            await refused(scope, receive, send)
+            return
+        body: bytes | None = None
         try:
+            if forwarded.has_body:
+                settings: Settings = scope["app"].state.settings
+                try:
+                    async with asyncio.timeout(settings.body_timeout_seconds):
+                        body = await _request_body(receive)
+                except ClientDisconnect:
+                    return  # nobody is left to answer
+                except TimeoutError:
+                    detail = (
+                        f"The request body did not arrive within "
+                        f"{settings.body_timeout_seconds:g} s."
+                    )
+                    await _refusal(scope, 408, "request-timeout", detail)(scope, receive, send)
+                    return
+                forwarded.headers.append((b"content-length", b"%d" % len(body)))
             answer = await upstream.request(
-                scope["method"],
-                target,
-                headers=forwarded.headers,
-                body=_request_body(receive) if forwarded.has_body else None,
-                chunked=forwarded.chunked,
+                scope["method"], target, headers=forwarded.headers, body=body
             )
             start, body = await self._head(upstream, answer)
             _note_route(scope, answer)

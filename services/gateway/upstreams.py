@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 
 from services.gateway.breaker import BreakerOpen, CircuitBreaker
-from services.gateway.http1 import ConnectFailed, Disconnected, Pool, Response, UpstreamError
+from services.gateway.http1 import (
+    ConnectFailed,
+    Disconnected,
+    Pool,
+    PoolBusy,
+    Response,
+    UpstreamError,
+)
 from shared.problems import GatewayTimeout, Problem, ServiceUnavailable
 from shared.settings import SERVICE_NAMES, Settings
 
@@ -25,7 +32,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Failures that mean the request never reached the service, or no answer started.
 _RETRIABLE = (ConnectFailed, Disconnected)
 READY_PROBE_SECONDS = 1.0
-CONNECTIONS_PER_UPSTREAM = 256
 
 
 class Upstream:
@@ -35,8 +41,14 @@ class Upstream:
         self.pool = Pool(
             url.hostname or "127.0.0.1",
             url.port or (443 if url.scheme == "https" else 80),
-            limit=CONNECTIONS_PER_UPSTREAM,
+            limit=settings.upstream_connections,
             connect_timeout=settings.peer_connect_timeout,
+            queue_timeout=settings.upstream_queue_seconds,
+        )
+        # Readiness asks on a connection of its own: it reports on the service, and never
+        # waits behind the traffic (or an attack) that keeps the pool busy.
+        self.probe_pool = Pool(
+            self.pool.host, self.pool.port, limit=1, connect_timeout=settings.peer_connect_timeout
         )
         self.read_timeout = settings.peer_timeout
         self.breaker = CircuitBreaker(
@@ -49,7 +61,7 @@ class Upstream:
         target: str,
         *,
         headers: Iterable[tuple[bytes, bytes]] = (),
-        body: AsyncIterator[bytes] | None = None,
+        body: AsyncIterator[bytes] | bytes | None = None,
         chunked: bool = False,
         within: float | None = None,
     ) -> Response:
@@ -75,6 +87,9 @@ class Upstream:
                 except _RETRIABLE:
                     if attempt + 1 == attempts:
                         raise
+        except PoolBusy as exc:
+            self.breaker.abandoned()  # the gateway is busy; the service told nothing
+            raise self.problem(exc) from exc
         except (UpstreamError, TimeoutError) as exc:
             self.breaker.failed()
             raise self.problem(exc) from exc
@@ -87,6 +102,9 @@ class Upstream:
     def problem(self, exc: BaseException) -> Problem:
         if isinstance(exc, TimeoutError):
             return GatewayTimeout(f"The {self.name} service did not answer in time.")
+        if isinstance(exc, PoolBusy):
+            detail = f"Too many requests to the {self.name} service at once; retry shortly."
+            return ServiceUnavailable(detail, headers={"Retry-After": "1"})
         if isinstance(exc, ConnectFailed):
             detail = f"The {self.name} service is unavailable; retry shortly."
         else:
@@ -96,8 +114,12 @@ class Upstream:
     async def readiness(self) -> dict[str, object]:
         """Probe `/readyz` directly (not through the breaker) and report the breaker too."""
         try:
-            response = await self.pool.request(
-                "GET", "/readyz", (), read_timeout=READY_PROBE_SECONDS
+            response = await self.probe_pool.request(
+                "GET",
+                "/readyz",
+                (),
+                read_timeout=READY_PROBE_SECONDS,
+                queue_timeout=READY_PROBE_SECONDS,
             )
             async with asyncio.timeout(READY_PROBE_SECONDS):
                 await response.read()
@@ -117,6 +139,7 @@ async def upstream_sessions(app: FastAPI) -> AsyncIterator[None]:
     finally:
         for upstream in app.state.upstreams.values():
             upstream.pool.close()
+            upstream.probe_pool.close()
 
 
 def upstream(app: FastAPI, name: str) -> Upstream:

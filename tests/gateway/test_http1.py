@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.gateway.http1 import ConnectFailed, Disconnected, Pool
+from services.gateway.http1 import ConnectFailed, Disconnected, Pool, PoolBusy
 from tests.gateway.upstream_server import UpstreamServer, pattern
 from tests.stack import free_port
 
@@ -68,6 +68,20 @@ class TestKeepAlive:
         answers = await asyncio.gather(*(get_json(pool, f"/echo/{n}") for n in range(10)))
         assert len(answers) == 10
         assert upstream.most_open <= 2
+        pool.close()
+
+    async def test_a_wait_for_a_connection_is_bounded_and_leaves_no_trace(
+        self, upstream: UpstreamServer
+    ) -> None:
+        pool = Pool("127.0.0.1", upstream.port, limit=1, connect_timeout=1.0, queue_timeout=0.2)
+        hanging = asyncio.create_task(pool.request("GET", "/hang", [], read_timeout=1.0))
+        await asyncio.sleep(0.1)
+        with pytest.raises(PoolBusy):
+            await pool.request("GET", "/echo", [])
+        with pytest.raises(TimeoutError):
+            await hanging
+        # The turn that gave up is out of the queue: the free connection is taken at once.
+        assert (await get_json(pool, "/echo", queue_timeout=0))["method"] == "GET"
         pool.close()
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.gateway.dashboard import schemas, service
+from services.gateway.dashboard.cache import SharedResults
 from shared.i18n import LANGUAGES, Language
 from shared.problems import problem_responses
 
@@ -77,9 +78,18 @@ async def city_dashboard(
 @router.get(
     "/overview",
     summary="Every partner city's plans and practices, and the upcoming events",
+    response_model=schemas.Overview,
     responses=problem_responses(422),
 )
-async def overview(request: Request, response: Response, lang: Lang = None) -> schemas.Overview:
-    gathering = _gathering(request, lang)
-    _negotiated(response, gathering.lang)
-    return await service.overview(gathering)
+async def overview(request: Request, lang: Lang = None) -> Response:
+    chosen = preferred_language(lang, request.headers.get("accept-language"))
+    shared: SharedResults[bytes] = request.app.state.overview_results
+
+    async def rendered() -> bytes:
+        computed = await service.overview(_gathering(request, lang))
+        return computed.model_dump_json().encode()
+
+    # Kept rendered: a flood of requests then costs neither the services nor serialising.
+    response = Response(await shared.get(chosen, rendered), media_type="application/json")
+    _negotiated(response, chosen)
+    return response
