@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
 from fastapi import Depends, Query, Request, Response
@@ -130,12 +130,13 @@ def link_next(request: Request, response: Response, next_cursor: str | None) -> 
 
 _DECODERS: dict[type, Callable[[Any], Any]] = {
     datetime: datetime.fromisoformat,
+    date: date.fromisoformat,
     uuid.UUID: uuid.UUID,
 }
 
 
 def _encode_value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # and datetime, a date too
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
