@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 from shared.db import Database
 from shared.head import HeadAsGetMiddleware
 from shared.limits import BodySizeLimitMiddleware
+from shared.links import PublicLinksMiddleware
 from shared.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from shared.openapi import install_openapi
 from shared.peers import Peers
@@ -136,6 +137,7 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)
+    app.add_middleware(PublicLinksMiddleware, base_url=settings.public_base_url)
     app.add_middleware(
         ObservabilityMiddleware, service=name, access_log_enabled=settings.access_log
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.catalog import schemas
 from services.catalog.linked_data import entry_path, json_ld
@@ -14,11 +13,19 @@ from services.catalog.service.listing import EntryFilter, Sort, list_entries
 from shared.auth import OptionalPrincipal, Principal, Role, require_roles
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
-from shared.i18n import LANGUAGES, Language
+from shared.i18n import Language
 from shared.idempotency import Idempotency
+from shared.linked_data import (
+    LINKED_DATA_RESPONSE,
+    VARY,
+    accepted_language,
+    linked_data_response,
+    wants_linked_data,
+)
 from shared.merge_patch import MergePatch
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
+from shared.settings import Settings
 
 router = APIRouter()
 
@@ -33,7 +40,6 @@ EntryRef = Annotated[
     ),
 ]
 Codes = Annotated[list[str], Query(max_length=20)]
-LD_MEDIA_TYPE = "application/ld+json"
 
 
 def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
@@ -109,30 +115,12 @@ async def create_entry(
     return await idempotency.run(create, status_code=201, headers=headers)
 
 
-def _wants_linked_data(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    ranges = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if LD_MEDIA_TYPE not in ranges:
-        return False
-    return "application/json" not in ranges or ranges.index(LD_MEDIA_TYPE) < ranges.index(
-        "application/json"
-    )
-
-
-def _accepted_language(request: Request) -> str | None:
-    for part in request.headers.get("accept-language", "").split(","):
-        language = part.split(";")[0].strip().lower()[:2]
-        if language in LANGUAGES:
-            return language
-    return None
-
-
 @router.get(
     "/entries/{ref}",
     summary="One entry by id or slug (JSON, or schema.org JSON-LD with Accept)",
     response_model=schemas.Entry,
     responses={
-        200: {"content": {LD_MEDIA_TYPE: {}}},
+        **LINKED_DATA_RESPONSE,
         304: {"description": "Not modified"},
         **problem_responses(404),
     },
@@ -146,15 +134,13 @@ async def get_entry(
     lang: Annotated[Language | None, Query(description="Language of the JSON-LD.")] = None,
 ) -> schemas.Entry | Response:
     entry = await entries.get_entry(connection, ref, principal)
-    response.headers["Vary"] = "Accept, Accept-Language, Authorization"
-    if not _wants_linked_data(request):
+    response.headers["Vary"] = VARY
+    if not wants_linked_data(request):
         return conditional_get(request, response, entry)
-    etag = f'"v{entry.version}-ld"'
-    headers = {"ETag": etag, "Vary": response.headers["Vary"]}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    document = json_ld(entry, lang.value if lang else _accepted_language(request))
-    return JSONResponse(document, media_type=LD_MEDIA_TYPE, headers=headers)
+    settings: Settings = request.app.state.settings
+    preferred = lang.value if lang else accepted_language(request)
+    document = json_ld(entry, preferred, settings.public_base_url)
+    return linked_data_response(request, entry.version, document)
 
 
 @router.patch(
