@@ -59,11 +59,13 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
         "published entries, creation time when unpublished ones are listed). Repeated tag "
         "parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. "
         "`lang` keeps entries that have a title in that language and prefers it for matches. "
-        "Words match whole first; the last word as a prefix, then typos in longer words, only "
-        "when fewer than 20 entries match. A search ranks, and `facets` counts, at most the "
-        "first 200 matching entries (`facets.complete` is false when there were more), taken "
-        "from a fixed eighth of the catalog when that alone holds 200. "
-        "A snippet is cut from the title and summary when they match, else from the body too."
+        "The names of an entry's blocks, challenges and cities, in every language, are searched "
+        "with its text. Words match whole first; the last word as a prefix, then a typo in any "
+        "word of four letters or more, only when fewer than 20 entries match. A search ranks, "
+        "and `facets` counts, at most the first 200 matching entries (`facets.complete` is "
+        "false when there were more), taken from a fixed eighth of the catalog when that "
+        "alone holds 200. A snippet is cut from the title and summary when they match, else "
+        "from the body too."
     ),
     responses=problem_responses(400, 422),
 )
