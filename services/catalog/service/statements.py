@@ -39,7 +39,7 @@ CANDIDATES = 200
 # distance that are at least this similar (pg_trgm) or an edit or two away.
 CORRECTIONS = 3
 SIMILAR_ENOUGH = 0.5
-NEAREST = 20
+NEAREST = 10
 
 
 def _tsquery() -> CTE:
