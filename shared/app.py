@@ -23,6 +23,7 @@ from shared.db import Database
 from shared.head import HeadAsGetMiddleware
 from shared.json_depth import JsonDepthMiddleware
 from shared.limits import BodySizeLimitMiddleware
+from shared.links import PublicLinksMiddleware
 from shared.observability import (
     ObservabilityMiddleware,
     configure_logging,
@@ -176,6 +177,7 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     for middleware in edge_middleware:  # inside request ids and metrics, outside the limit
         app.add_middleware(middleware)
+    app.add_middleware(PublicLinksMiddleware, base_url=settings.public_base_url)
     app.add_middleware(
         ObservabilityMiddleware,
         service=name,

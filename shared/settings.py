@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     catalog_url: str | None = None
     participation_url: str | None = None
     transfer_url: str | None = None
+    # Where clients reach the platform (the gateway, or a proxy in front of it): every link
+    # the API hands out starts with it. Unset: the gateway's own address.
+    public_url: str | None = None
 
     # Four processes share one PostgreSQL (100 connections by default): 4 x 20 leaves room.
     # No overflow by default: overflow connections are opened and closed per request under
@@ -139,6 +142,18 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a postgresql:// URL, got scheme {parts.scheme!r}")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must have no query or fragment")
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _refuse_default_secret_outside_local(self) -> Self:
         insecure = self.secret_key.get_secret_value() == DEV_SECRET
@@ -155,6 +170,14 @@ class Settings(BaseSettings):
             "participation": self.participation_port,
             "transfer": self.transfer_port,
         }[name]
+
+    @property
+    def public_base_url(self) -> str:
+        """The public address without a trailing slash: `MAGNET_PUBLIC_URL` or the gateway's."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.gateway_port}"
 
     def service_url(self, name: str) -> str:
         configured: str | None = getattr(self, f"{name}_url", None)

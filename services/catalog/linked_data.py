@@ -1,7 +1,7 @@
 """Entries as schema.org JSON-LD and as an Atom 1.0 feed (RFC 4287).
 
-Links are relative references (`/api/v1/catalog/entries/<slug>`): they resolve against the
-address the client used, which is the gateway's, never a service's internal host.
+Links are absolute on the public address (`shared.links`): a harvester or a feed reader
+keeps every statement without knowing where the document came from.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 from services.catalog.schemas import Entry, EntryKind
 from shared.i18n import LANGUAGES
+from shared.linked_data import SCHEMA_ORG
 from shared.seeding import seed_id
 
 ENTRIES_PATH = "/api/v1/catalog/entries"
@@ -46,12 +47,13 @@ def _text(translations: Mapping[Any, str], language: str) -> str | None:
     return translations.get(language)
 
 
-def _work(entry: Entry, language: str) -> dict[str, Any]:
+def _work(entry: Entry, language: str, base_url: str) -> dict[str, Any]:
     schema_type = SCHEMA_TYPES[entry.kind]
+    link = f"{base_url}{entry_path(entry)}?lang={language}"
     node: dict[str, Any] = {
         "@type": schema_type,
-        "@id": f"{entry_path(entry)}?lang={language}",
-        "url": f"{entry_path(entry)}?lang={language}",
+        "@id": link,
+        "url": link,
         "inLanguage": language,
         "name": _text(entry.title, language),
     }
@@ -64,10 +66,10 @@ def _work(entry: Entry, language: str) -> dict[str, Any]:
     return node
 
 
-def json_ld(entry: Entry, preferred: str | None) -> dict[str, Any]:
+def json_ld(entry: Entry, preferred: str | None, base_url: str) -> dict[str, Any]:
     """The entry in one language, its other languages linked as `workTranslation`s."""
     language = primary_language(entry, preferred)
-    document: dict[str, Any] = {"@context": "https://schema.org", **_work(entry, language)}
+    document: dict[str, Any] = {"@context": SCHEMA_ORG, **_work(entry, language, base_url)}
     document["identifier"] = str(entry.id)
     document["dateCreated"] = entry.created_at.isoformat()
     document["dateModified"] = entry.updated_at.isoformat()
@@ -79,7 +81,7 @@ def json_ld(entry: Entry, preferred: str | None) -> dict[str, Any]:
         document["spatialCoverage"] = [{"@type": "City", "identifier": c} for c in entry.cities]
     document["publisher"] = {"@type": "Organization", "name": "MAGNET Celje"}
     translations = [
-        {**_work(entry, other), "translationOfWork": {"@id": document["@id"]}}
+        {**_work(entry, other, base_url), "translationOfWork": {"@id": document["@id"]}}
         for other in languages_of(entry)
         if other != language
     ]
@@ -92,7 +94,9 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def atom_feed(entries: Sequence[Entry], language: str | None, self_path: str) -> bytes:
+def atom_feed(
+    entries: Sequence[Entry], language: str | None, self_url: str, base_url: str
+) -> bytes:
     ElementTree.register_namespace("", ATOM)
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
     if language:
@@ -109,14 +113,14 @@ def atom_feed(entries: Sequence[Entry], language: str | None, self_path: str) ->
     ElementTree.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(newest)
     author = ElementTree.SubElement(feed, f"{{{ATOM}}}author")
     ElementTree.SubElement(author, f"{{{ATOM}}}name").text = "MAGNET Celje"
-    ElementTree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_path)
+    ElementTree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
     for entry in entries:
-        _atom_entry(feed, entry, primary_language(entry, language))
+        _atom_entry(feed, entry, primary_language(entry, language), base_url)
     document: bytes = ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
 
 
-def _atom_entry(feed: ElementTree.Element, entry: Entry, language: str) -> None:
+def _atom_entry(feed: ElementTree.Element, entry: Entry, language: str, base_url: str) -> None:
     element = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
     element.set(XML_LANG, language)
     ElementTree.SubElement(element, f"{{{ATOM}}}id").text = f"urn:uuid:{entry.id}"
@@ -131,7 +135,7 @@ def _atom_entry(feed: ElementTree.Element, entry: Entry, language: str) -> None:
         f"{{{ATOM}}}link",
         rel="alternate",
         type="application/json",
-        href=f"{entry_path(entry)}?lang={language}",
+        href=f"{base_url}{entry_path(entry)}?lang={language}",
     )
     for scheme, terms in (
         ("kind", [entry.kind.value]),

@@ -61,12 +61,25 @@ class Entry(Base):
     # Each language's lexemes prefixed with its code (`sl stanovanja`): which language matched.
     language_lexemes: Mapped[Any] = mapped_column(TSVECTOR)
     search_title: Mapped[str] = mapped_column(Text)
+    # Per language, the names of its blocks, challenges and cities (kept by a trigger).
+    tag_names: Mapped[dict[str, str]] = mapped_column(JSONB)
 
 
-class TitleWord(Base):
-    """Every distinct unaccented, lower-cased title word: what a typo is corrected against."""
+class City(Base):
+    """Names of the places entries are tagged with, per language (a code without one is
+    searched as its words)."""
 
-    __tablename__ = "title_words"
+    __tablename__ = "cities"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[dict[str, str]] = mapped_column(JSONB)
+
+
+class SearchWord(Base):
+    """Every distinct unaccented, lower-cased word an entry can be found by (four letters or
+    more, from its texts and tag names): what a typo is corrected against."""
+
+    __tablename__ = "search_words"
 
     word: Mapped[str] = mapped_column(Text, primary_key=True)
 

@@ -17,7 +17,7 @@ ENTRIES = "/api/v1/catalog/entries"
 
 class TestCreate:
     async def test_an_editor_creates_a_draft_with_a_slug_from_the_title(
-        self, catalog: httpx.AsyncClient, editor: Headers
+        self, catalog: httpx.AsyncClient, editor: Headers, settings: Settings
     ) -> None:
         tag = unique()
         body = entry_body(title={"sl": f"Življenje v Košicah {tag}", "en": f"Life {tag}"})
@@ -35,7 +35,9 @@ class TestCreate:
         assert entry["cities"] == ["celje"]
         assert uuid.UUID(entry["id"])
         assert response.headers["etag"] == '"v1"'
-        assert response.headers["location"] == f"{ENTRIES}/{entry['slug']}"
+        assert (
+            response.headers["location"] == f"{settings.public_base_url}{ENTRIES}/{entry['slug']}"
+        )
 
     async def test_a_slug_is_unaccented_and_numbered_when_taken(
         self, catalog: httpx.AsyncClient, editor: Headers

@@ -115,7 +115,9 @@ class TestAServiceDown:
         expected: dict[str, str],
     ) -> None:
         async with gateway_app(
-            **{f"{service}_url": closed_url}, dashboard_deadline_seconds=DEADLINE
+            **{f"{service}_url": closed_url},
+            dashboard_deadline_seconds=DEADLINE,
+            public_url="https://magnet.example.org",  # links name it, never a service
         ) as gateway:
             started = time.monotonic()
             response = await gateway.get("/api/v1/dashboard/cities/kosice")

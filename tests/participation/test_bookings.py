@@ -38,7 +38,11 @@ async def book(
 
 class TestBookingCreate:
     async def test_a_free_slot_is_booked_and_confirmed(
-        self, participation: httpx.AsyncClient, resident: Headers, new_space: SpaceFactory
+        self,
+        participation: httpx.AsyncClient,
+        resident: Headers,
+        new_space: SpaceFactory,
+        settings: Settings,
     ) -> None:
         space = await new_space()
 
@@ -52,7 +56,9 @@ class TestBookingCreate:
         assert booking["starts_at"] == "2027-01-12T09:00:00Z"
         assert booking["ends_at"] == "2027-01-12T11:00:00Z"
         assert booking["version"] == 1
-        assert response.headers["location"] == f"{API}/bookings/{booking['id']}"
+        assert response.headers["location"] == (
+            f"{settings.public_base_url}{API}/bookings/{booking['id']}"
+        )
         assert response.headers["etag"] == '"v1"'
 
     async def test_anonymous_callers_cannot_book(

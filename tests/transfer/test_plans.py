@@ -7,6 +7,7 @@ import uuid
 import httpx
 
 from shared.auth import Role
+from shared.settings import Settings
 from tests.transfer.conftest import KNOWN_PRACTICES, Headers
 
 BASE = "/api/v1/transfer/cities"
@@ -36,7 +37,7 @@ async def create_plan(
 
 class TestPlans:
     async def test_a_partner_creates_its_citys_plan_with_linked_practices(
-        self, api: httpx.AsyncClient, city: str, partner: dict[str, str]
+        self, api: httpx.AsyncClient, city: str, partner: dict[str, str], settings: Settings
     ) -> None:
         practices = [str(KNOWN_PRACTICES[0]), str(KNOWN_PRACTICES[1])]
         response = await api.post(
@@ -49,7 +50,9 @@ class TestPlans:
         assert plan["practice_ids"] == practices
         assert plan["stages"]["adapt"] == {"start": "2026-04-01", "end": "2026-09-30"}
         assert plan["version"] == 1
-        assert response.headers["location"] == f"{BASE}/{city}/plans/{plan['id']}"
+        assert response.headers["location"] == (
+            f"{settings.public_base_url}{BASE}/{city}/plans/{plan['id']}"
+        )
         assert plan["progress"] == {
             "milestones": {"total": 0, "done": 0, "progress": None},
             "indicators": {"measured": 0, "progress": None},

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from services.catalog import schemas
 from services.catalog.linked_data import entry_path, json_ld
@@ -14,11 +13,19 @@ from services.catalog.service.listing import EntryFilter, Sort, list_entries
 from shared.auth import OptionalPrincipal, Principal, Role, require_roles
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
-from shared.i18n import LANGUAGES, Language
+from shared.i18n import Language
 from shared.idempotency import Idempotency
+from shared.linked_data import (
+    LINKED_DATA_RESPONSE,
+    VARY,
+    accepted_language,
+    linked_data_response,
+    wants_linked_data,
+)
 from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
+from shared.settings import Settings
 
 router = APIRouter()
 
@@ -33,7 +40,6 @@ EntryRef = Annotated[
     ),
 ]
 Codes = Annotated[list[str], Query(max_length=20)]
-LD_MEDIA_TYPE = "application/ld+json"
 
 
 def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
@@ -54,11 +60,13 @@ def _with_etag(entry: schemas.Entry, status_code: int = 200) -> Response:
         "published entries, creation time when unpublished ones are listed). Repeated tag "
         "parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. "
         "`lang` keeps entries that have a title in that language and prefers it for matches. "
-        "Words match whole first; the last word as a prefix, then typos in longer words, only "
-        "when fewer than 20 entries match. A search ranks, and `facets` counts, at most the "
-        "first 200 matching entries (`facets.complete` is false when there were more), taken "
-        "from a fixed eighth of the catalog when that alone holds 200. "
-        "A snippet is cut from the title and summary when they match, else from the body too."
+        "The names of an entry's blocks, challenges and cities, in every language, are searched "
+        "with its text. Words match whole first; the last word as a prefix, then a typo in any "
+        "word of four letters or more, only when fewer than 20 entries match. A search ranks, "
+        "and `facets` counts, at most the first 200 matching entries (`facets.complete` is "
+        "false when there were more), taken from a fixed eighth of the catalog when that "
+        "alone holds 200. A snippet is cut from the title and summary when they match, else "
+        "from the body too."
     ),
     responses=problem_responses(400, 422),
 )
@@ -110,30 +118,12 @@ async def create_entry(
     return await idempotency.run(create, status_code=201, headers=headers)
 
 
-def _wants_linked_data(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    ranges = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    if LD_MEDIA_TYPE not in ranges:
-        return False
-    return "application/json" not in ranges or ranges.index(LD_MEDIA_TYPE) < ranges.index(
-        "application/json"
-    )
-
-
-def _accepted_language(request: Request) -> str | None:
-    for part in request.headers.get("accept-language", "").split(","):
-        language = part.split(";")[0].strip().lower()[:2]
-        if language in LANGUAGES:
-            return language
-    return None
-
-
 @router.get(
     "/entries/{ref}",
     summary="One entry by id or slug (JSON, or schema.org JSON-LD with Accept)",
     response_model=schemas.Entry,
     responses={
-        200: {"content": {LD_MEDIA_TYPE: {}}},
+        **LINKED_DATA_RESPONSE,
         304: {"description": "Not modified"},
         **problem_responses(404),
     },
@@ -147,15 +137,13 @@ async def get_entry(
     lang: Annotated[Language | None, Query(description="Language of the JSON-LD.")] = None,
 ) -> schemas.Entry | Response:
     entry = await entries.get_entry(connection, ref, principal)
-    response.headers["Vary"] = "Accept, Accept-Language, Authorization"
-    if not _wants_linked_data(request):
+    response.headers["Vary"] = VARY
+    if not wants_linked_data(request):
         return conditional_get(request, response, entry)
-    etag = f'"v{entry.version}-ld"'
-    headers = {"ETag": etag, "Vary": response.headers["Vary"]}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
-    document = json_ld(entry, lang.value if lang else _accepted_language(request))
-    return JSONResponse(document, media_type=LD_MEDIA_TYPE, headers=headers)
+    settings: Settings = request.app.state.settings
+    preferred = lang.value if lang else accepted_language(request)
+    document = json_ld(entry, preferred, settings.public_base_url)
+    return linked_data_response(request, entry.version, document)
 
 
 @router.patch(

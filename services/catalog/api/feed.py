@@ -14,6 +14,8 @@ from services.catalog.schemas import EntryStatus
 from services.catalog.service.entries import ENTRY_COLUMNS
 from shared.db import ReadConnection
 from shared.i18n import Language
+from shared.links import public_link
+from shared.settings import Settings
 
 router = APIRouter()
 FEED_SIZE = 50
@@ -46,5 +48,11 @@ async def feed(
         EntrySchema.model_validate(row._mapping) for row in await connection.execute(statement)
     ]
     self_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    body = atom_feed(entries, lang.value if lang else None, self_path)
+    settings: Settings = request.app.state.settings
+    body = atom_feed(
+        entries,
+        lang.value if lang else None,
+        public_link(settings, self_path),
+        settings.public_base_url,
+    )
     return Response(body, media_type=ATOM_MEDIA_TYPE)

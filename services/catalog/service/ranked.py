@@ -79,11 +79,12 @@ async def _fetch(
 
 
 async def _corrections(connection: AsyncConnection, search: Search) -> dict[str, tuple[str, ...]]:
-    corrections: dict[str, tuple[str, ...]] = {}
-    for word in search.typo_words:
-        rows = await fetch_compiled(connection, statements.CORRECTED, word=word)
-        corrections[word] = tuple(row[0] for row in rows)
-    return corrections
+    """Every typo word's corrections, in one query."""
+    corrections: dict[str, list[str]] = {word: [] for word in search.typo_words}
+    rows = await fetch_compiled(connection, statements.CORRECTED, words=list(corrections))
+    for typed, correction in rows:
+        corrections[typed].append(correction)
+    return {word: tuple(found) for word, found in corrections.items()}
 
 
 async def candidates(

@@ -5,10 +5,11 @@ unaccented for sl/hr/sk, and the English and Italian stemmers), and words are AN
 database function `catalog.search_query` builds that tsquery from `Search.groups`, so the
 statements are compiled once with the words as parameters. Words are matched at the
 narrowest `Level` that finds enough entries: whole words first, then the last word as a
-prefix (the user may still be typing it), then, for longer words, also the title words
-most similar to them by trigrams (`catalog.title_words`), so one typo still finds the
-entry. Each level is its own index-backed query: an OR of a trigram and a full-text
-condition could use neither index.
+prefix (the user may still be typing it), then, for every word of four letters or more,
+also the known words it may be a typo of (`catalog.search_words`: every word of the
+entries' texts and tag names; similar by trigrams, or an edit or two away), so a typo in
+any word still finds the entry. Each level is its own index-backed query: an OR of a
+trigram and a full-text condition could use neither index.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from shared.i18n import LANGUAGES
 
 WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 8
-TYPO_MIN_LENGTH = 5
+TYPO_MIN_LENGTH = 4
 HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10, "
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -38,7 +39,7 @@ def _fold(word: str) -> str:
 class Level(IntEnum):
     """How widely words match; higher is narrower. Kept in the cursor, so pages agree."""
 
-    TYPO = 0  # PREFIX, or a longer word replaced by a title word similar to it
+    TYPO = 0  # PREFIX, or a word replaced by a known word it may be a typo of
     PREFIX = 1  # whole words, the last one as a prefix
     EXACT = 2  # whole (stemmed) words only
 

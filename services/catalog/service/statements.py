@@ -30,12 +30,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
-from services.catalog.models import Challenge, Entry, InnovationBlock, TitleWord
+from services.catalog.models import Challenge, Entry, InnovationBlock
 from services.catalog.service.filters import conditions
 from shared.db import CompiledQuery
 
 CANDIDATES = 200
-# A typo is corrected to at most this many title words at least this similar (pg_trgm).
+# A typo is corrected to at most this many known words, taken among its NEAREST by trigram
+# distance that are at least this similar (pg_trgm) or an edit or two away.
 CORRECTIONS = 3
 SIMILAR_ENOUGH = 0.5
 NEAREST = 10
@@ -118,21 +119,15 @@ def page(columns: Sequence[Any]) -> CompiledQuery:
 
 
 def _corrections() -> CompiledQuery:
-    word = bindparam("word", type_=Text)
-    # The GiST trigram index yields the nearest words first; a few more than needed so
-    # ties are broken by the word itself, as below.
-    nearest = (
-        select(TitleWord.word, func.similarity(TitleWord.word, word).label("similarity"))
-        .order_by(TitleWord.word.op("<->")(word))
-        .limit(NEAREST)
-        .subquery("nearest")
-    )
-    return CompiledQuery(
-        select(nearest.c.word)
-        .where(nearest.c.similarity >= SIMILAR_ENOUGH)
-        .order_by(nearest.c.similarity.desc(), nearest.c.word)
-        .limit(CORRECTIONS)
-    )
+    """Per typed word, the known words it may be a typo of (`catalog.search_corrections`,
+    migration 0007): among its `NEAREST` by trigrams, similar enough or an edit or two away."""
+    corrected = func.catalog.search_corrections(
+        bindparam("words", type_=ARRAY(Text)),
+        literal_column(str(NEAREST)),
+        literal_column(str(SIMILAR_ENOUGH)),
+        literal_column(str(CORRECTIONS)),
+    ).table_valued("typed_word", "correction")
+    return CompiledQuery(select(corrected.c.typed_word, corrected.c.correction))
 
 
 CORRECTED = _corrections()

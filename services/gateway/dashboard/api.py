@@ -49,6 +49,7 @@ def _gathering(request: Request, lang: Language | None) -> service.Gathering:
         request.app.state.upstreams,
         request.app.state.settings.dashboard_deadline_seconds,
         chosen,
+        request.app.state.settings.public_base_url,
     )
 
 

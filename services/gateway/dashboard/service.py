@@ -43,10 +43,13 @@ class _Page(BaseModel, Generic[M]):
 class Gathering:
     """One dashboard request: the services, its deadline and language, fetched practices."""
 
-    def __init__(self, upstreams: Mapping[str, Upstream], deadline_seconds: float, lang: str):
+    def __init__(
+        self, upstreams: Mapping[str, Upstream], deadline_seconds: float, lang: str, base_url: str
+    ):
         self.upstreams = upstreams
         self.deadline = asyncio.get_running_loop().time() + deadline_seconds
         self.lang = lang
+        self.base_url = base_url  # links in the dashboard are absolute on the public address
         self._entries: dict[uuid.UUID, asyncio.Task[schemas.EntryIn | None]] = {}
 
     async def get(self, service: str, path: str, model: type[M]) -> M | None:
@@ -155,7 +158,7 @@ async def _practices(
                 slug=entry.slug,
                 title=pick(entry.title, gathering.lang),
                 challenges=challenges[entry.id],
-                href=f"/api/v1/catalog/entries/{entry.slug}",
+                href=f"{gathering.base_url}/api/v1/catalog/entries/{entry.slug}",
             )
             for entry in entries
             if entry is not None  # an entry that is not published is not shown
@@ -177,7 +180,7 @@ async def _events(gathering: Gathering) -> schemas.Events:
             schemas.Event(
                 **event.model_dump(exclude={"title", "status"}),
                 title=pick(event.title, gathering.lang),
-                href=f"/api/v1/participation/events/{event.id}",
+                href=f"{gathering.base_url}/api/v1/participation/events/{event.id}",
             )
             for event in page.items
             if event.status != "cancelled"

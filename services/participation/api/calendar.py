@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.participation.api.common import PREFIX
 from services.participation.service import calendar
@@ -13,6 +13,7 @@ from shared.auth import OptionalPrincipal
 from shared.db import ReadConnection
 from shared.i18n import Language
 from shared.problems import problem_responses
+from shared.settings import Settings
 
 router = APIRouter(prefix=PREFIX, tags=["calendars"])
 ICALENDAR = "text/calendar; charset=utf-8"
@@ -20,6 +21,11 @@ Lang = Annotated[Language | None, Query(description="Language of titles (default
 CALENDAR_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/calendar": {}}, "description": "RFC 5545"}
 }
+
+
+def _base_url(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return settings.public_base_url
 
 
 def _ics(content: bytes, name: str) -> Response:
@@ -37,9 +43,10 @@ def _ics(content: bytes, name: str) -> Response:
     responses=CALENDAR_RESPONSE,
 )
 async def events_feed(
-    connection: ReadConnection, principal: OptionalPrincipal, lang: Lang = None
+    request: Request, connection: ReadConnection, principal: OptionalPrincipal, lang: Lang = None
 ) -> Response:
-    return _ics(await calendar.events_feed(connection, principal, lang), "events")
+    content = await calendar.events_feed(connection, principal, lang, _base_url(request))
+    return _ics(content, "events")
 
 
 @router.get(
@@ -50,11 +57,12 @@ async def events_feed(
 )
 async def event_feed(
     event_id: uuid.UUID,
+    request: Request,
     connection: ReadConnection,
     principal: OptionalPrincipal,
     lang: Lang = None,
 ) -> Response:
-    content = await calendar.event_feed(connection, principal, event_id, lang)
+    content = await calendar.event_feed(connection, principal, event_id, lang, _base_url(request))
     return _ics(content, f"event-{event_id}")
 
 

@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, EmailStr
 
+from services.participation import linked_data
 from services.participation.api.common import (
     NOT_MODIFIED,
     PREFIX,
     Coordinator,
+    LinkedDataLanguage,
     created,
+    linked_data_context,
 )
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
@@ -20,6 +23,7 @@ from shared.auth import OptionalPrincipal
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
+from shared.linked_data import LINKED_DATA_RESPONSE, VARY, linked_data_response, wants_linked_data
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
@@ -73,9 +77,9 @@ async def create_event(
 
 @router.get(
     "/events/{event_id}",
-    summary="One event with its seat counts (never who registered)",
+    summary="One event with its seat counts (JSON, or a schema.org Event with Accept)",
     response_model=schemas.Event,
-    responses={**problem_responses(404), **NOT_MODIFIED},
+    responses={**LINKED_DATA_RESPONSE, **problem_responses(404), **NOT_MODIFIED},
 )
 async def get_event(
     event_id: uuid.UUID,
@@ -83,9 +87,15 @@ async def get_event(
     response: Response,
     connection: ReadConnection,
     principal: OptionalPrincipal,
+    lang: LinkedDataLanguage = None,
 ) -> schemas.Event | Response:
     event = await events.get_event(connection, principal, event_id)
-    return conditional_get(request, response, event)
+    response.headers["Vary"] = VARY
+    if not wants_linked_data(request):
+        return conditional_get(request, response, event)
+    language, base_url = linked_data_context(request, lang)
+    document = await linked_data.event_json_ld(connection, event, language, base_url)
+    return linked_data_response(request, event.version, document)
 
 
 @router.patch(

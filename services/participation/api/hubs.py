@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.participation import linked_data
 from services.participation.api.common import (
     NOT_MODIFIED,
     PREFIX,
     Coordinator,
+    LinkedDataLanguage,
     created,
+    linked_data_context,
 )
 from services.participation.schemas import bookings as booking_schemas
 from services.participation.schemas import hubs as schemas
@@ -20,6 +23,7 @@ from services.participation.service import availability, hubs
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
+from shared.linked_data import LINKED_DATA_RESPONSE, VARY, linked_data_response, wants_linked_data
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
@@ -42,14 +46,24 @@ async def list_hubs(
 
 @router.get(
     "/hubs/{hub_id}",
-    summary="One hub",
+    summary="One hub (JSON, or a schema.org Place with Accept)",
     response_model=schemas.Hub,
-    responses={**problem_responses(404), **NOT_MODIFIED},
+    responses={**LINKED_DATA_RESPONSE, **problem_responses(404), **NOT_MODIFIED},
 )
 async def get_hub(
-    hub_id: uuid.UUID, request: Request, response: Response, connection: ReadConnection
+    hub_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    lang: LinkedDataLanguage = None,
 ) -> schemas.Hub | Response:
-    return conditional_get(request, response, await hubs.get_hub(connection, hub_id))
+    hub = await hubs.get_hub(connection, hub_id)
+    response.headers["Vary"] = VARY
+    if not wants_linked_data(request):
+        return conditional_get(request, response, hub)
+    language, base_url = linked_data_context(request, lang)
+    document = linked_data.hub_json_ld(hub, language, base_url)
+    return linked_data_response(request, hub.version, document)
 
 
 @router.get(
@@ -88,14 +102,24 @@ async def create_space(
 
 @router.get(
     "/spaces/{space_id}",
-    summary="One space",
+    summary="One space (JSON, or a schema.org Place with Accept)",
     response_model=schemas.Space,
-    responses={**problem_responses(404), **NOT_MODIFIED},
+    responses={**LINKED_DATA_RESPONSE, **problem_responses(404), **NOT_MODIFIED},
 )
 async def get_space(
-    space_id: uuid.UUID, request: Request, response: Response, connection: ReadConnection
+    space_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    connection: ReadConnection,
+    lang: LinkedDataLanguage = None,
 ) -> schemas.Space | Response:
-    return conditional_get(request, response, await hubs.require_space(connection, space_id))
+    space = await hubs.require_space(connection, space_id)
+    response.headers["Vary"] = VARY
+    if not wants_linked_data(request):
+        return conditional_get(request, response, space)
+    language, base_url = linked_data_context(request, lang)
+    document = await linked_data.space_json_ld(connection, space, language, base_url)
+    return linked_data_response(request, space.version, document)
 
 
 @router.patch(

@@ -2,7 +2,8 @@
 
 UIDs are derived from ids so they never change; SEQUENCE is the row's version, so it
 grows with every change; cancelled items stay in the feed as STATUS:CANCELLED so calendar
-apps remove them. Times carry the hub's TZID with a VTIMEZONE.
+apps remove them. Times carry the hub's TZID with a VTIMEZONE. An event's URL is absolute
+on the public address: a calendar app has no base to resolve a relative one against.
 
 Every text that comes from users (titles, places, purposes) goes in through `_text`: a
 TEXT value escaped as RFC 5545 §3.3.11 says (backslash, `;`, `,`, line breaks as `\n`),
@@ -24,6 +25,7 @@ from icalendar.prop import vText
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.participation.linked_data import event_path
 from services.participation.models import Booking, Event, Hub, Space
 from services.participation.schemas import events as event_schemas
 from services.participation.service import bookings, events, hubs
@@ -65,7 +67,7 @@ def _stamp(component: VEvent, *, uid: str, version: int, updated_at: datetime) -
 
 
 def _event_component(
-    event: event_schemas.Event, location: str | None, language: str | None
+    event: event_schemas.Event, location: str | None, language: str | None, base_url: str
 ) -> VEvent:
     zone = ZoneInfo(event.timezone)
     component = VEvent()
@@ -84,7 +86,7 @@ def _event_component(
         component.add("location", _text(location))
     cancelled = event.status == event_schemas.EventStatus.CANCELLED
     component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    component.add("url", f"/api/v1/participation/events/{event.id}")
+    component.add("url", f"{base_url}{event_path(event.id)}")
     return component
 
 
@@ -109,7 +111,7 @@ async def _locations(
 
 
 async def events_feed(
-    connection: AsyncConnection, principal: Principal | None, language: str | None
+    connection: AsyncConnection, principal: Principal | None, language: str | None, base_url: str
 ) -> bytes:
     statement = (
         events.events_query()
@@ -123,7 +125,7 @@ async def events_feed(
     locations = await _locations(connection, items, language)
     calendar = _calendar("MAGNET events")
     for event in items:
-        calendar.add_component(_event_component(event, locations[event.id], language))
+        calendar.add_component(_event_component(event, locations[event.id], language, base_url))
     return _finish(calendar)
 
 
@@ -132,11 +134,12 @@ async def event_feed(
     principal: Principal | None,
     event_id: uuid.UUID,
     language: str | None,
+    base_url: str,
 ) -> bytes:
     event = await events.get_event(connection, principal, event_id)
     locations = await _locations(connection, [event], language)
     calendar = _calendar(pick(event.title, language))
-    calendar.add_component(_event_component(event, locations[event.id], language))
+    calendar.add_component(_event_component(event, locations[event.id], language, base_url))
     return _finish(calendar)
 
 
