@@ -222,8 +222,13 @@ def wait_until_replaced(supervisor: int, command: str, old: int, timeout: float 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in psutil.Process(supervisor).children():
-            if command in " ".join(child.cmdline()) and child.pid != old:
-                return child.pid
+            if child.pid == old:
+                continue  # killed, and a zombie until the supervisor reaps it
+            try:
+                if command in " ".join(child.cmdline()):
+                    return child.pid
+            except psutil.Error:  # a child that ended meanwhile
+                continue
         time.sleep(0.2)
     raise AssertionError(f"{command} was not started again")
 

@@ -50,6 +50,8 @@ export async function register(eventId: string): Promise<void> {
     body: JSON.stringify(body),
   });
   const created: Register["responses"]["201"]["content"]["application/json"] = await response.json();
+  // A replay to an anonymous caller carries no cancel token: only the first answer does.
+  if (created.cancel_token === null) return;
   const headers: Cancel["parameters"]["header"] = {
     "X-Cancel-Token": created.cancel_token,
     "If-Match": response.headers.get("ETag") ?? "",
