@@ -37,6 +37,7 @@ class ServiceName(StrEnum):
     CATALOG = "catalog"
     PARTICIPATION = "participation"
     TRANSFER = "transfer"
+    WORKER = "worker"
 
 
 def _settings(**overrides: object) -> Settings:
@@ -77,13 +78,16 @@ def serve(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Default: MAGNET_HOST.")] = None,
 ) -> None:
-    """Run one service (as containers do)."""
+    """Run one service, or the worker that sends mail and webhooks (as containers do)."""
 
     settings = _settings()
     if settings.database_url is None:
         _fail("DATABASE_URL is not set (use `magnet up` for the embedded database)", code=2)
+    app = (
+        "cli.worker:create_app" if name is ServiceName.WORKER else f"services.{name}.app:create_app"
+    )
     uvicorn.run(
-        f"services.{name.value}.app:create_app",
+        app,
         factory=True,
         host=host or settings.host,
         port=port or settings.service_port(name.value),

@@ -26,10 +26,11 @@ from rich.table import Table
 
 from cli.data import seed_all
 from cli.database import CommandError, database_url, describe
+from cli.worker import maildir_of
 from shared.migrate import migrate_all
 from shared.settings import SERVICE_NAMES, Settings
 
-STACK = (*SERVICE_NAMES, "gateway")
+STACK = (*SERVICE_NAMES, "gateway", "worker")
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -133,6 +134,7 @@ def _summary(settings: Settings, host: str, database: str) -> Table:
     for name in SERVICE_NAMES:
         table.add_row(f"{name} service", f"http://{host}:{settings.service_port(name)}")
     table.add_row("database", database)
+    table.add_row("mail", settings.smtp_url or f"delivered into the Maildir {maildir_of(settings)}")
     return table
 
 

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     rate_limit_per_address_per_minute: int = Field(default=12000, ge=0)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
+    # Background work (the worker): mail, webhooks and the schedules.
+    worker_port: int = Field(default=8004, ge=1, le=65535)
+    smtp_url: str | None = None
+    mail_from: str = "MAGNET Celje <no-reply@magnet-celje.si>"
+    registration_retention_days: int = Field(default=180, ge=1)
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -84,6 +91,16 @@ class Settings(BaseSettings):
     def _split_secrets(cls, value: object) -> object:
         if isinstance(value, str):
             return [secret.strip() for secret in value.split(",") if secret.strip()]
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("must be smtp://host:port or smtps://host:port")
         return value
 
     @field_validator("database_url")
@@ -111,6 +128,7 @@ class Settings(BaseSettings):
             "catalog": self.catalog_port,
             "participation": self.participation_port,
             "transfer": self.transfer_port,
+            "worker": self.worker_port,
         }[name]
 
     def service_url(self, name: str) -> str:

@@ -132,13 +132,16 @@ async def register(
     session: Session,
     principal: OptionalPrincipal,
     idempotency: Idempotency,
+    request: Request,
 ) -> Response:
     def headers(registration: BaseModel) -> dict[str, str]:
         location = created(f"events/{event_id}/registrations")(registration)
         return {**location, "Cache-Control": "no-store"}
 
+    token_key = request.app.state.settings.secret_key.get_secret_value()
     return await idempotency.run(
-        lambda: registrations.register(session, principal, event_id, body), headers=headers
+        lambda: registrations.register(session, principal, event_id, body, token_key),
+        headers=headers,
     )
 
 

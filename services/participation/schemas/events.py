@@ -9,7 +9,7 @@ from typing import Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
 
-from shared.i18n import Translations
+from shared.i18n import Language, Translations
 
 
 class AgeBand(StrEnum):
@@ -106,6 +106,9 @@ class RegistrationCreate(BaseModel):
         description="Consent to keep name and email for this event; must be true."
     )
     age_band: AgeBand | None = Field(default=None, description="Optional, for inclusion stats.")
+    language: Language = Field(
+        default=Language.EN, description="The language the registrant's mails are written in."
+    )
 
 
 class Registration(BaseModel):
