@@ -153,3 +153,7 @@ async def hook_receiver() -> AsyncIterator[HookReceiver]:
         yield receiver
     finally:
         await runner.cleanup()
+
+
+# The transfer service in-process with a stand-in catalog, throwaway cities and credentials.
+from tests.transfer.conftest import api, as_role, city, other_city, partner  # noqa: E402, F401
