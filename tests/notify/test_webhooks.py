@@ -78,7 +78,7 @@ class TestSignedDeliveries:
 
         async def recorded() -> bool:
             log = await deliveries(api, city, partner, hook["id"])
-            return log[0]["status"] != "pending"
+            return bool(log[0]["status"] != "pending")
 
         await until(recorded)
         log = await deliveries(api, city, partner, hook["id"])
@@ -138,7 +138,7 @@ class TestSignedDeliveries:
 
         async def delivered() -> bool:
             log = await deliveries(api, city, partner, hook["id"])
-            return log[0]["status"] == "delivered"
+            return bool(log[0]["status"] == "delivered")
 
         await until(delivered)
         log = await deliveries(api, city, partner, hook["id"])
