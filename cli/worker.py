@@ -56,7 +56,7 @@ from shared.webhooks import deliver as deliver_webhook
 
 OUTBOXES = ("participation", "transfer")
 IDEMPOTENCY_SCHEMAS = ("catalog", "participation", "transfer", "identity")
-LOOPS_PER_OUTBOX = 4
+LOOPS_PER_OUTBOX = 2
 SCHEDULE_EVERY_SECONDS = 60.0
 METRICS_EVERY_SECONDS = 5.0
 
