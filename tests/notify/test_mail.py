@@ -118,9 +118,11 @@ class TestRegistrantMail:
         assert url.netloc == f"{settings.host}:{settings.gateway_port}"  # absolute, public
         token = parse_qs(url.query)["token"][0]
         assert token == registration["cancel_token"]
-        managed = await participation.get(url.path, headers={"X-Cancel-Token": token})
+        managed = await participation.get(f"{url.path}?{url.query}")  # as a click opens it
         assert managed.status_code == 200, managed.text
         assert managed.json()["email"] == address
+        forged = await participation.get(f"{url.path}?token={token[:-2]}xx")
+        assert forged.status_code == 404
 
     async def test_waitlist_promotion_and_cancellation_each_tell_the_right_person(
         self,

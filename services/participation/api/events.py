@@ -196,9 +196,13 @@ async def get_registration(
     session: Session,
     principal: OptionalPrincipal,
     token: CancelToken = None,
+    link_token: Annotated[
+        str | None,
+        Query(alias="token", description="The cancel token, as the link in every mail has it."),
+    ] = None,
 ) -> schemas.Registration:
     registration = await registrations.get_registration(
-        session, principal, event_id, registration_id, token
+        session, principal, event_id, registration_id, token or link_token
     )
     response.headers["ETag"] = etag_of(registration.version)
     response.headers["Cache-Control"] = "no-store"
