@@ -92,6 +92,8 @@ class Worker:
     def __init__(self, settings: Settings, engine: AsyncEngine, mailer: Mailer) -> None:
         self.settings = settings
         self.engine = engine
+        self.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self.mailer = mailer
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.webhook_timeout_seconds, connect=5.0),
@@ -110,18 +112,20 @@ class Worker:
         )
         return email
 
-    async def _mail(self, connection: AsyncConnection, message: Message) -> Result:
-        async def user_email(user_id: str) -> str | None:
-            return await self._user_email(connection, user_id)
+    async def _mail(self, message: Message) -> Result:
+        async with self.read_engine.connect() as connection:  # reads only: no transaction
 
-        mail = await mails.render(
-            connection,
-            message.topic,
-            message.payload,
-            base_url=public_url(self.settings),
-            token_key=self.settings.secret_key.get_secret_value(),
-            user_email=user_email,
-        )
+            async def user_email(user_id: str) -> str | None:
+                return await self._user_email(connection, user_id)
+
+            mail = await mails.render(
+                connection,
+                message.topic,
+                message.payload,
+                base_url=public_url(self.settings),
+                token_key=self.settings.secret_key.get_secret_value(),
+                user_email=user_email,
+            )
         if mail is None:
             return Result(Outcome.FAILED, None, "nobody to tell: the address was erased")
         return await self.mailer.send(
@@ -133,11 +137,12 @@ class Worker:
             )
         )
 
-    async def _webhook(self, connection: AsyncConnection, message: Message) -> Result:
-        endpoint = await transfer_webhooks.endpoint_for_delivery(connection, message.target)
+    async def _webhook(self, message: Message) -> Result:
+        async with self.read_engine.connect() as connection:
+            endpoint = await transfer_webhooks.endpoint_for_delivery(connection, message.target)
         if endpoint is None:
             return Result(Outcome.FAILED, None, "the endpoint is disabled or removed")
-        result = await deliver_webhook(
+        return await deliver_webhook(
             self.http,
             url=endpoint.url,
             secret=endpoint.secret,
@@ -145,30 +150,35 @@ class Worker:
             payload=message.payload,
             allow_private=self.settings.environment in (Environment.LOCAL, Environment.TEST),
         )
-        if result.status == 410:
-            await transfer_webhooks.disable(connection, message.target, "the receiver answered 410")
-        return result
 
-    async def _deliver(self, connection: AsyncConnection, message: Message) -> Result:
+    async def _deliver(self, message: Message) -> Result:
         try:
             if message.kind is Kind.MAIL:
-                return await self._mail(connection, message)
-            return await self._webhook(connection, message)
+                return await self._mail(message)
+            return await self._webhook(message)
         except Exception as exc:  # a bug or a surprise: retry later, never lose the message
             log.exception("delivery failed", message=str(message.id))
             return Result(Outcome.RETRY, None, f"{type(exc).__name__}: {exc}")
 
     async def deliver_one(self, schema: str) -> bool:
-        """Claim, deliver and record one due message of `schema`; False when none is due."""
+        """Claim, deliver and record one due message of `schema`; False when none is due.
+
+        Three steps, no transaction open while delivering (see `shared.outbox`)."""
         async with self.engine.connect() as connection, connection.begin():
-            claimed = await claim(connection, schema, batch=1)
-            if not claimed:
-                return False
-            message = claimed[0]
-            result = await self._deliver(connection, message)
-            await finish(connection, message, result)
+            claimed = await claim(connection, schema, 1, self.lease)
+        if not claimed:
+            return False
+        message = claimed[0]
+        result = await self._deliver(message)
+        async with self.engine.connect() as connection, connection.begin():
+            if message.kind is Kind.WEBHOOK and result.status == 410:
+                reason = "the receiver answered 410 Gone"
+                await transfer_webhooks.disable(connection, message.target, reason)
+            recorded = await finish(connection, message, result)
         DELIVERIES.labels(schema, message.kind.value, result.outcome.value).inc()
-        if result.outcome is Outcome.SENT:
+        if not recorded:
+            log.warning("delivery outlived its lease", outbox=schema, message=str(message.id))
+        elif result.outcome is Outcome.SENT:
             delay = time.time() - message.created_at.timestamp()
             DELIVERY_DELAY.labels(schema, message.kind.value).observe(delay)
         else:

@@ -5,12 +5,16 @@ schema's `outbox` table, in the same transaction as the change that causes it: a
 change leaves no row, a committed one cannot lose its row. A trigger NOTIFYs the workers on
 commit; they also poll, so a lost notification only delays a message.
 
-Workers claim due rows with `FOR UPDATE SKIP LOCKED` and hold the row lock while they
-deliver, so two workers never take the same row, and a worker killed mid-delivery loses its
-lock with its connection: the row is due again at once. Delivery is at least once; every
-message carries an id fixed when it was written (`Message-ID`, `webhook-id`), so receivers
-can tell a repeat. A failed attempt is retried with exponential backoff and jitter until
-`RETRY_FOR` has passed since the message was written.
+A worker claims due rows in a short transaction (`FOR UPDATE SKIP LOCKED`, so two workers
+never take the same row) by moving their `due_at` a lease ahead, then delivers outside any
+transaction and records the outcome in another. No transaction stays open during a delivery:
+an open transaction with an xid would hold back the change feed's visibility horizon
+(`pg_snapshot_xmin`) for as long as a slow receiver takes. A worker killed mid-delivery
+leaves its rows to come due again when the lease ends; the lease is far longer than the
+longest delivery may take (its timeouts), and recording checks that the claim is still this
+worker's. Delivery is at least once; every message carries an id fixed when it was written
+(`Message-ID`, `webhook-id`), so receivers can tell a repeat. A failed attempt is retried
+with exponential backoff and jitter until `RETRY_FOR` has passed since it was written.
 
 The outbox is the queue itself (no separate job table): writing a message needs nothing but
 the session a request already holds, and the guarantees are row locks in one database.
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,8 +118,9 @@ class Message:
     target: str
     message_id: str
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # this one included
     created_at: datetime
+    claimed_until: datetime
 
 
 class Outcome(StrEnum):
@@ -131,9 +136,6 @@ class Result:
     error: str | None = None
 
 
-Deliver = Callable[[AsyncConnection, Message], Awaitable[Result]]
-
-
 def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds before attempt `attempts + 1`: exponential, capped, with full jitter on its
     upper half so that many messages failing together do not come back together."""
@@ -143,30 +145,40 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> float:
 
 
 _CLAIM = """
-SELECT id, kind, topic, target, message_id, payload, attempts, created_at
-FROM {schema}.outbox
-WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= now()
-ORDER BY due_at
-LIMIT :batch
-FOR UPDATE SKIP LOCKED
+UPDATE {schema}.outbox AS claimed
+SET due_at = clock_timestamp() + CAST(:lease AS interval), attempts = claimed.attempts + 1,
+    last_attempt_at = now()
+FROM (
+    SELECT id FROM {schema}.outbox
+    WHERE sent_at IS NULL AND failed_at IS NULL AND due_at <= now()
+    ORDER BY due_at
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+) AS due
+WHERE claimed.id = due.id
+RETURNING claimed.id, claimed.kind, claimed.topic, claimed.target, claimed.message_id,
+          claimed.payload, claimed.attempts, claimed.created_at, claimed.due_at
 """
 
 _FINISH = """
 UPDATE {schema}.outbox
-SET attempts = attempts + 1, last_attempt_at = now(), last_status = :status,
-    last_error = :error,
+SET last_status = :status, last_error = :error,
     sent_at = CASE WHEN :outcome = 'sent' THEN now() END,
     failed_at = CASE WHEN :outcome = 'failed'
                        OR (:outcome = 'retry' AND created_at < now() - CAST(:retry_for AS interval))
                      THEN now() END,
     due_at = now() + CAST(:delay AS interval)
-WHERE id = :id
+WHERE id = :id AND due_at = :claimed_until
 """
 
 
-async def claim(connection: AsyncConnection, schema: str, batch: int) -> list[Message]:
-    """Lock up to `batch` due messages for this transaction; others skip them."""
-    rows = await connection.execute(text(_CLAIM.format(schema=schema)), {"batch": batch})
+async def claim(
+    connection: AsyncConnection, schema: str, batch: int, lease: timedelta
+) -> list[Message]:
+    """Take up to `batch` due messages for `lease` (commit right after: a short transaction)."""
+    rows = await connection.execute(
+        text(_CLAIM.format(schema=schema)), {"batch": batch, "lease": lease}
+    )
     return [
         Message(
             id=row.id,
@@ -178,14 +190,16 @@ async def claim(connection: AsyncConnection, schema: str, batch: int) -> list[Me
             payload=row.payload,
             attempts=row.attempts,
             created_at=row.created_at,
+            claimed_until=row.due_at,
         )
         for row in rows
     ]
 
 
-async def finish(connection: AsyncConnection, message: Message, result: Result) -> None:
-    delay = 0.0 if result.outcome is not Outcome.RETRY else retry_delay(message.attempts + 1)
-    await connection.execute(
+async def finish(connection: AsyncConnection, message: Message, result: Result) -> bool:
+    """Record the attempt's outcome; False when the claim was lost (its lease ran out)."""
+    delay = 0.0 if result.outcome is not Outcome.RETRY else retry_delay(message.attempts)
+    recorded = await connection.execute(
         text(_FINISH.format(schema=message.schema)),
         {
             "id": message.id,
@@ -194,8 +208,10 @@ async def finish(connection: AsyncConnection, message: Message, result: Result) 
             "error": (result.error or "")[:500] or None,
             "retry_for": RETRY_FOR,
             "delay": timedelta(seconds=delay),
+            "claimed_until": message.claimed_until,
         },
     )
+    return bool(getattr(recorded, "rowcount", 0))
 
 
 _BACKLOG = """

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     registration_retention_days: int = Field(default=180, ge=1)
     worker_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a claimed message is left to its worker: far above the delivery timeouts.
+    outbox_lease_seconds: float = Field(default=120.0, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
