@@ -181,6 +181,7 @@ class BenchName(StrEnum):
     SYNC = "sync"
     BOOKING_CONTENTION = "booking_contention"
     LOAD = "load"
+    NOTIFY = "notify"
 
 
 @app.command("bench")
