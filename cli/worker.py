@@ -32,10 +32,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.participation import mails
-from services.participation.service import notices
+from services.participation.service import notices, registrations
 from services.transfer.service import changes
 from services.transfer.service import webhooks as transfer_webhooks
 from shared.app import NotReady, create_service_app
+from shared.auth import derive_key
 from shared.db import Database, libpq_url
 from shared.embedded import default_data_dir
 from shared.idempotency import expire_keys
@@ -123,7 +124,7 @@ class Worker:
                 message.topic,
                 message.payload,
                 base_url=public_url(self.settings),
-                token_key=self.settings.secret_key.get_secret_value(),
+                token_key=derive_key(self.settings, registrations.CANCEL_KEY_PURPOSE),
                 user_email=user_email,
             )
         if mail is None:

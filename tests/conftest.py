@@ -26,6 +26,9 @@ from shared.migrate import migrate_all
 from shared.settings import Environment, Settings
 from tests.stack import Stack, start_stack
 
+# Real receivers of mail and webhooks, and the worker that feeds them.
+pytest_plugins = ("tests.receivers",)
+
 TEST_SECRET = "test-only-secret-key-of-at-least-32-characters"
 ADMIN_EMAIL = "admin@magnet-celje.si"
 ADMIN_PASSWORD = "admin-password-for-tests"

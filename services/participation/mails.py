@@ -78,7 +78,7 @@ async def _registration_mail(
     payload: dict[str, Any],
     *,
     base_url: str,
-    token_key: str,
+    token_key: bytes,
 ) -> Mail | None:
     registration_id = uuid.UUID(payload["registration_id"])
     registration = (
@@ -151,10 +151,13 @@ async def render(
     payload: dict[str, Any],
     *,
     base_url: str,
-    token_key: str,
+    token_key: bytes,
     user_email: UserEmail,
 ) -> Mail | None:
-    """The mail for a queued notice, or None when there is nobody (left) to tell."""
+    """The mail for a queued notice, or None when there is nobody (left) to tell or
+    nothing known to say."""
+    if topic not in TEXTS:
+        return None  # nothing this service knows how to say
     if "registration_id" in payload:
         return await _registration_mail(
             connection, topic, payload, base_url=base_url, token_key=token_key

@@ -18,11 +18,11 @@ from cli.data import create_user
 from cli.worker import Worker
 from services.participation.schemas.events import RegistrationCreate
 from services.participation.service import registrations
-from shared.auth import Role
+from shared.auth import Role, derive_key
 from shared.db import libpq_url
 from shared.settings import Settings
-from tests.notify.conftest import MailServer, unique_email
 from tests.participation.conftest import EVERY_DAY_8_TO_20, bearer
+from tests.receivers import MailServer, unique_email
 
 API = "/api/v1/participation"
 
@@ -174,7 +174,7 @@ class TestRegistrantMail:
     ) -> None:
         event = await new_event(participation, settings)
         doomed, witness = unique_email("rolled-back"), unique_email("committed")
-        token_key = settings.secret_key.get_secret_value()
+        token_key = derive_key(settings, registrations.CANCEL_KEY_PURPOSE)
         body = RegistrationCreate.model_validate(
             {"name": "Rolled Back", "email": doomed, "consent": True}
         )

@@ -16,7 +16,7 @@ from services.participation.api.common import (
 )
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
-from shared.auth import OptionalPrincipal
+from shared.auth import OptionalPrincipal, derive_key
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
@@ -138,7 +138,7 @@ async def register(
         location = created(f"events/{event_id}/registrations")(registration)
         return {**location, "Cache-Control": "no-store"}
 
-    token_key = request.app.state.settings.secret_key.get_secret_value()
+    token_key = derive_key(request.app.state.settings, registrations.CANCEL_KEY_PURPOSE)
     return await idempotency.run(
         lambda: registrations.register(session, principal, event_id, body, token_key),
         headers=headers,

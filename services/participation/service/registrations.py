@@ -59,12 +59,14 @@ _COLUMNS = (
 )
 
 
-def cancel_token(token_key: str, registration_id: uuid.UUID) -> str:
-    """The registrant's token, derived from the id so that every mail can carry the link
-    that manages the registration; only its hash is stored."""
-    digest = hmac.new(
-        token_key.encode(), b"registration-cancel-token:" + registration_id.bytes, hashlib.sha256
-    ).digest()
+CANCEL_KEY_PURPOSE = "registration-cancel-token"
+
+
+def cancel_token(token_key: bytes, registration_id: uuid.UUID) -> str:
+    """The registrant's token, derived from the id (with `derive_key(settings,
+    CANCEL_KEY_PURPOSE)`) so that every mail can carry the link that manages the registration;
+    only its hash is stored."""
+    digest = hmac.new(token_key, registration_id.bytes, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode()
 
 
@@ -93,7 +95,7 @@ async def register(
     principal: Principal | None,
     event_id: uuid.UUID,
     body: schemas.RegistrationCreate,
-    token_key: str,
+    token_key: bytes,
 ) -> schemas.NewRegistration:
     event = await seats.lock_event(session, event_id)
     if not (event.is_public or may_manage(principal)):

@@ -1,4 +1,7 @@
-"""Signed webhook deliveries of committed transfer changes to partner systems."""
+"""Signed webhook deliveries of committed transfer changes to partner systems.
+
+Here, beside the other transfer tests, because they too make throwaway partner cities,
+which tests that list the cities must run before (tests/test_*.py do)."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from standardwebhooks import Webhook as Verifier
 from cli.worker import Worker
 from shared.auth import Role
 from shared.webhooks import refused_target
-from tests.notify.conftest import WAIT_SECONDS, HookReceiver
+from tests.receivers import WAIT_SECONDS, HookReceiver
 from tests.transfer.conftest import Headers
 from tests.transfer.test_sync import batch, push
 

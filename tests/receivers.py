@@ -1,5 +1,6 @@
 """Real receivers for what the platform sends: an SMTP server (aiosmtpd) and an HTTP server
-for webhooks, both in this process on free loopback ports, and the worker that feeds them."""
+for webhooks, both in this process on free loopback ports, and the worker that feeds them.
+Fixtures for every test directory (a plugin of tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -153,7 +154,3 @@ async def hook_receiver() -> AsyncIterator[HookReceiver]:
         yield receiver
     finally:
         await runner.cleanup()
-
-
-# The transfer service in-process with a stand-in catalog, throwaway cities and credentials.
-from tests.transfer.conftest import api, as_role, city, other_city, partner  # noqa: E402, F401
