@@ -18,8 +18,11 @@ RUN mkdir shared services cli \
 
 # Editable install: the code locates alembic.ini and migrations/ from the repo root.
 COPY . .
+# /var/lib/magnet: the worker's local mail folder when no SMTP server is configured (a
+# named volume mounted there starts with this directory's owner).
 RUN pip install --no-cache-dir --no-deps -e . \
-    && useradd --system magnet
+    && useradd --system magnet \
+    && install -d -o magnet /var/lib/magnet
 
 USER magnet
 

@@ -197,8 +197,8 @@ class Worker:
             wake.clear()
             try:
                 delivered = await self.deliver_one(schema)
-            except Exception:  # the database is away: wait, then try again
-                log.warning("outbox unavailable", outbox=schema, exc_info=True)
+            except Exception as exc:  # the database is away: wait, then try again
+                log.warning("outbox unavailable", outbox=schema, error=repr(exc)[:300])
                 delivered = False
             if not delivered:
                 with contextlib.suppress(TimeoutError):
@@ -269,8 +269,8 @@ class Worker:
         for name, job in self.schedules().items():
             try:
                 done[name] = await self._scheduled(name, job)
-            except Exception:
-                log.warning("schedule failed", schedule=name, exc_info=True)
+            except Exception as exc:
+                log.warning("schedule failed", schedule=name, error=repr(exc)[:300])
         return done
 
     async def _schedule_loop(self) -> None:
