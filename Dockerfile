@@ -19,8 +19,11 @@ RUN mkdir shared services cli \
 # Editable install: the code locates alembic.ini and migrations/ from the repo root.
 COPY . .
 # A numeric user, so that Kubernetes can check `runAsNonRoot` (deploy/kubernetes).
+# /var/lib/magnet: the worker's local mail folder when no SMTP server is configured (a
+# named volume mounted there starts with this directory's owner).
 RUN pip install --no-cache-dir --no-deps -e . \
-    && useradd --system --uid 10001 --user-group magnet
+    && useradd --system --uid 10001 --user-group magnet \
+    && install -d -o magnet /var/lib/magnet
 
 USER 10001
 

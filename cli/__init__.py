@@ -41,6 +41,7 @@ class ServiceName(StrEnum):
     CATALOG = "catalog"
     PARTICIPATION = "participation"
     TRANSFER = "transfer"
+    WORKER = "worker"
 
 
 def _settings(**overrides: object) -> Settings:
@@ -94,7 +95,7 @@ def serve(
         typer.Option(help="Processes serving the port. Default: MAGNET_WORKERS, else 1.", min=1),
     ] = None,
 ) -> None:
-    """Run one service (as containers do)."""
+    """Run one service, or the worker that sends mail and webhooks (as containers do)."""
 
     settings = _settings(**({"workers": workers} if workers else {}))
     if settings.database_url is None:
@@ -109,7 +110,9 @@ def serve(
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         # Each worker is a process of its own: its own pool, its own gc.freeze() (lifespan).
         uvicorn.run(
-            f"services.{name.value}.app:create_app",
+            "cli.worker:create_app"
+            if name is ServiceName.WORKER
+            else f"services.{name.value}.app:create_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.service_port(name.value),
@@ -238,6 +241,7 @@ class BenchName(StrEnum):
     SYNC = "sync"
     BOOKING_CONTENTION = "booking_contention"
     LOAD = "load"
+    NOTIFY = "notify"
 
 
 @app.command("bench")

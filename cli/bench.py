@@ -103,6 +103,14 @@ def _load(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _notify(results: dict[str, Any]) -> list[Row]:
+    p95 = results["p95_ms"]
+    return [
+        Row("notify", "mail latency p50", f"{results['p50_ms']} ms"),
+        Row("notify", "mail latency p95", f"{p95} ms", "<= 5 s", _verdict(p95 <= 5000)),
+    ]
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -123,6 +131,7 @@ BENCHES = (
     Bench("sync", (), ("--rounds", "1", "--records", "2000"), _sync),
     Bench("booking_contention", (), (), _booking_contention),
     Bench("load", ("--duration", "10"), ("--duration", "5", "--warmup", "1"), _load),
+    Bench("notify", ("--count", "50"), ("--count", "10"), _notify),
 )
 NAMES = tuple(bench.name for bench in BENCHES)
 

@@ -36,12 +36,13 @@ from rich.table import Table
 
 from cli.data import seed_all
 from cli.database import CommandError, database_url, describe
+from cli.worker import maildir_of
 from shared.embedded import default_data_dir
 from shared.migrate import migrate_all
 from shared.observability import configure_logging
 from shared.settings import SERVICE_NAMES, Settings
 
-STACK = (*SERVICE_NAMES, "gateway")
+STACK = (*SERVICE_NAMES, "gateway", "worker")
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 FIRST_BACKOFF_SECONDS = 0.5
@@ -197,6 +198,7 @@ def _summary(settings: Settings, host: str, database: str) -> list[tuple[str, st
             for name in SERVICE_NAMES
         ),
         ("database", database),
+        ("mail", settings.smtp_url or f"delivered into the Maildir {maildir_of(settings)}"),
     ]
 
 

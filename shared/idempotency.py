@@ -198,3 +198,10 @@ async def _guard(
 
 
 Idempotency = Annotated[IdempotencyGuard, Depends(_guard)]
+
+
+async def expire_keys(session: AsyncSession, schema: str) -> int:
+    """Forget answers kept longer than `RETENTION` (the worker runs this on a schedule)."""
+    table = idempotency_table(schema)
+    result = await session.execute(delete(table).where(table.c.created_at < func.now() - RETENTION))
+    return int(getattr(result, "rowcount", 0) or 0)

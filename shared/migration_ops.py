@@ -65,3 +65,57 @@ def create_seed_records_table(schema: str) -> None:
         ),
         schema=schema,
     )
+
+
+def create_outbox(schema: str) -> None:
+    """The transactional outbox of one schema (see `shared.outbox`) and the trigger that
+    wakes the workers once a transaction that wrote to it commits."""
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Uuid, primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("topic", sa.String(60), nullable=False),
+        sa.Column("target", sa.String(320), nullable=False),
+        sa.Column("message_id", sa.String(200), nullable=False, unique=True),
+        sa.Column("dedupe_key", sa.String(200), unique=True),
+        sa.Column("payload", postgresql.JSONB, nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column(
+            "due_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+        sa.Column("last_status", sa.Integer),
+        sa.Column("last_error", sa.String(500)),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.Column("failed_at", sa.DateTime(timezone=True)),
+        sa.CheckConstraint("kind IN ('mail', 'webhook')", name="ck_outbox_kind"),
+        schema=schema,
+    )
+    op.create_index(
+        "ix_outbox_due",
+        "outbox",
+        ["due_at"],
+        schema=schema,
+        postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
+    )
+    op.create_index("ix_outbox_target", "outbox", ["target", "created_at"], schema=schema)
+    op.execute(f"""
+        CREATE FUNCTION {schema}.notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('magnet_outbox', '{schema}');
+            RETURN NULL;
+        END
+        $$
+    """)
+    op.execute(
+        f"CREATE TRIGGER outbox_notify AFTER INSERT ON {schema}.outbox "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_outbox()"
+    )
+
+
+def drop_outbox(schema: str) -> None:
+    op.drop_table("outbox", schema=schema)
+    op.execute(f"DROP FUNCTION IF EXISTS {schema}.notify_outbox()")

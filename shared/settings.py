@@ -110,6 +110,15 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
     metrics_token: SecretStr | None = None
     dashboard_cache_seconds: float = Field(default=5.0, ge=0)
+    # Background work (the worker): mail, webhooks and the schedules.
+    worker_port: int = Field(default=8004, ge=1, le=65535)
+    smtp_url: str | None = None
+    mail_from: str = "MAGNET Celje <no-reply@magnet-celje.si>"
+    registration_retention_days: int = Field(default=180, ge=1)
+    worker_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How long a claimed message is left to its worker: far above the delivery timeouts.
+    outbox_lease_seconds: float = Field(default=120.0, ge=1)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -130,6 +139,16 @@ class Settings(BaseSettings):
     def _split_secrets(cls, value: object) -> object:
         if isinstance(value, str):
             return [secret.strip() for secret in value.split(",") if secret.strip()]
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("must be smtp://host:port or smtps://host:port")
         return value
 
     @field_validator("database_url")
@@ -169,6 +188,7 @@ class Settings(BaseSettings):
             "catalog": self.catalog_port,
             "participation": self.participation_port,
             "transfer": self.transfer_port,
+            "worker": self.worker_port,
         }[name]
 
     @property

@@ -28,6 +28,9 @@ from tests.pgbouncer import ENABLED as PGBOUNCER_TIER
 from tests.pgbouncer import pgbouncer, served_url, through_pgbouncer
 from tests.stack import Stack, start_stack
 
+# Real receivers of mail and webhooks, and the worker that feeds them.
+pytest_plugins = ("tests.receivers",)
+
 TEST_SECRET = "test-only-secret-key-of-at-least-32-characters"
 ADMIN_EMAIL = "admin@magnet-celje.si"
 ADMIN_PASSWORD = "admin-password-for-tests"

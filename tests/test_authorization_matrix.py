@@ -36,6 +36,7 @@ def city_writers(city: str) -> frozenset[str]:
     return frozenset({"coordinator", "admin", f"partner:{city}"})
 
 
+WEBHOOK_MANAGERS = frozenset({"admin", "partner:kosice"})
 STALE = {"If-Match": '"v999999"'}
 RANDOM = uuid.UUID("00000000-0000-4000-8000-00000000a11e")
 T = "/api/v1/transfer/cities/kosice"
@@ -166,6 +167,12 @@ POLICY = [
     Write("POST", "/api/v1/transfer/cities/{city}/sync", f"{T}/sync", city_writers("kosice"),
           {"plans": [], "milestones": [], "indicators": [], "reports": []},
           witnesses=("/api/v1/transfer/changes?city=kosice&limit=100",)),
+    # webhooks: the city's partners and admins only (their secrets sign the deliveries)
+    Write("POST", "/api/v1/transfer/cities/{city}/webhooks", f"{T}/webhooks",
+          WEBHOOK_MANAGERS, {"url": "ftp://not-a-webhook.example"},
+          witnesses=(f"{T}/webhooks",)),
+    Write("DELETE", "/api/v1/transfer/cities/{city}/webhooks/{webhook_id}",
+          f"{T}/webhooks/{RANDOM}", WEBHOOK_MANAGERS),
 ]  # fmt: skip
 NOT_IN_MATRIX = {"POST /api/v1/auth/token"}
 

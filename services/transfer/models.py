@@ -168,3 +168,19 @@ class ChangeHorizon(Base):
     singleton: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     xid: Mapped[int] = mapped_column(Xid8)
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class WebhookEndpoint(Base):
+    """A partner system's receiver of this city's changes (deliveries: the outbox)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    city_code: Mapped[str] = mapped_column(ForeignKey(City.code))
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), server_default="")
+    secret: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))

@@ -19,7 +19,7 @@ from services.participation.api.common import (
 )
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
-from shared.auth import OptionalPrincipal
+from shared.auth import OptionalPrincipal, derive_key
 from shared.db import ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
@@ -143,13 +143,16 @@ async def register(
     session: Session,
     principal: OptionalPrincipal,
     idempotency: Idempotency,
+    request: Request,
 ) -> Response:
     def headers(registration: BaseModel) -> dict[str, str]:
         location = created(f"events/{event_id}/registrations")(registration)
         return {**location, "Cache-Control": "no-store"}
 
+    token_key = derive_key(request.app.state.settings, registrations.CANCEL_KEY_PURPOSE)
     return await idempotency.run(
-        lambda: registrations.register(session, principal, event_id, body), headers=headers
+        lambda: registrations.register(session, principal, event_id, body, token_key),
+        headers=headers,
     )
 
 
@@ -204,9 +207,13 @@ async def get_registration(
     session: Session,
     principal: OptionalPrincipal,
     token: CancelToken = None,
+    link_token: Annotated[
+        str | None,
+        Query(alias="token", description="The cancel token, as the link in every mail has it."),
+    ] = None,
 ) -> schemas.Registration:
     registration = await registrations.get_registration(
-        session, principal, event_id, registration_id, token
+        session, principal, event_id, registration_id, token or link_token
     )
     response.headers["ETag"] = etag_of(registration.version)
     response.headers["Cache-Control"] = "no-store"

@@ -10,7 +10,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from services.participation.schemas.days import Instant
-from shared.i18n import Translations
+from shared.i18n import Language, Translations
 from shared.idempotency import SHOWN_ONCE
 
 
@@ -108,6 +108,9 @@ class RegistrationCreate(BaseModel):
         description="Consent to keep name and email for this event; must be true."
     )
     age_band: AgeBand | None = Field(default=None, description="Optional, for inclusion stats.")
+    language: Language = Field(
+        default=Language.EN, description="The language the registrant's mails are written in."
+    )
 
 
 class Registration(BaseModel):

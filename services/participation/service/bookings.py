@@ -16,7 +16,7 @@ from services.participation.models import Booking, Space
 from services.participation.schemas import bookings as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.schemas.hubs import Space as SpaceSchema
-from services.participation.service import hubs
+from services.participation.service import hubs, notices
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
 from shared.constraints import EXCLUSION_VIOLATION, violated
@@ -168,7 +168,11 @@ async def create_booking(
         organisation=body.organisation,
         booked_by=principal.subject,
     )
-    return await _require(session, booking_id)
+    booking = await _require(session, booking_id)
+    pending = booking.status == BookingStatus.PENDING
+    topic = notices.Topic.BOOKING_PENDING if pending else notices.Topic.BOOKING_CONFIRMED
+    await notices.booking_notice(session, booking_id, topic)
+    return booking
 
 
 async def _require(
@@ -249,6 +253,7 @@ async def cancel_booking(
         raise Conflict("This booking holds an event's space; cancel the event instead.")
     if booking.status in HOLDING:
         await _set_status(session, booking_id, BookingStatus.CANCELLED)
+        await notices.booking_notice(session, booking_id, notices.Topic.BOOKING_CANCELLED)
 
 
 async def cancel_for_event(session: AsyncSession, event_id: uuid.UUID) -> None:
@@ -273,4 +278,7 @@ async def decide(
     if booking.status != BookingStatus.PENDING:
         raise Conflict(f"The booking is {booking.status}; only a pending booking can be decided.")
     await _set_status(session, booking_id, to)
+    confirmed = to == BookingStatus.CONFIRMED
+    topic = notices.Topic.BOOKING_CONFIRMED if confirmed else notices.Topic.BOOKING_REJECTED
+    await notices.booking_notice(session, booking_id, topic)
     return await _require(session, booking_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from services.participation.models import Event, Hub, Lab, Registration, Space
 from services.participation.schemas import events as schemas
 from services.participation.schemas.bookings import BookingStatus
-from services.participation.service import bookings, hubs, seats
+from services.participation.service import bookings, hubs, notices, seats
 from shared.auth import Principal
 from shared.etag import require_if_match
 from shared.i18n import pick
@@ -175,6 +175,7 @@ async def cancel_event(session: AsyncSession, event_id: uuid.UUID, if_match: str
         return
     await seats.bump(session, event_id, status=schemas.EventStatus.CANCELLED.value)
     await bookings.cancel_for_event(session, event_id)
+    await notices.event_notices(session, event_id, notices.Topic.EVENT_CANCELLED)
 
 
 async def patch_event(

@@ -7,9 +7,9 @@ statistics stay true.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from services.participation.models import Event, Registration
 from services.participation.schemas import events as schemas
-from services.participation.service import seats
+from services.participation.service import notices, seats
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
 from shared.constraints import UNIQUE_VIOLATION, violated
@@ -58,6 +58,17 @@ _COLUMNS = (
 )
 
 
+CANCEL_KEY_PURPOSE = "registration-cancel-token"
+
+
+def cancel_token(token_key: bytes, registration_id: uuid.UUID) -> str:
+    """The registrant's token, derived from the id (with `derive_key(settings,
+    CANCEL_KEY_PURPOSE)`) so that every mail can carry the link that manages the registration;
+    only its hash is stored."""
+    digest = hmac.new(token_key, registration_id.bytes, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
 def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -83,6 +94,7 @@ async def register(
     principal: Principal | None,
     event_id: uuid.UUID,
     body: schemas.RegistrationCreate,
+    token_key: bytes,
 ) -> schemas.NewRegistration:
     event = await seats.lock_event(session, event_id)
     if not (event.is_public or may_manage(principal)):
@@ -99,8 +111,8 @@ async def register(
         raise Conflict("Registration for this event is not open.")
     confirmed = event.confirmed_seats < event.capacity
     waitlist_number = None if confirmed else event.last_waitlist_number + 1
-    token = secrets.token_urlsafe(24)
     registration_id = uuid.uuid4()
+    token = cancel_token(token_key, registration_id)
     try:
         async with session.begin_nested():
             await session.execute(
@@ -114,6 +126,7 @@ async def register(
                     status="confirmed" if confirmed else "waitlisted",
                     waitlist_number=waitlist_number,
                     cancel_token_hash=_hash(token),
+                    language=body.language.value,
                 )
             )
     except IntegrityError as exc:
@@ -125,6 +138,15 @@ async def register(
     else:
         await seats.bump(session, event_id, last_waitlist_number=waitlist_number)
     created = await _read(session, registration_id)
+    if confirmed:
+        await notices.registration_notice(session, registration_id, notices.Topic.CONFIRMED)
+    else:
+        await notices.registration_notice(
+            session,
+            registration_id,
+            notices.Topic.WAITLISTED,
+            position=created.waitlist_position,
+        )
     return schemas.NewRegistration(**created.model_dump(), cancel_token=token)
 
 

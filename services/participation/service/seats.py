@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Registration
+from services.participation.service import notices
 from shared.problems import NotFound
 
 
@@ -75,4 +76,6 @@ async def promote_waitlisted(session: AsyncSession, event_id: uuid.UUID, free_se
             )
         )
         await bump(session, event_id, confirmed_seats=Event.confirmed_seats + len(promoted))
+        for registration_id in promoted:
+            await notices.registration_notice(session, registration_id, notices.Topic.PROMOTED)
     return len(promoted)

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.transfer.api import cities, exports, feed, indicators, plans, reports, sync
+from services.transfer.api import (
+    cities,
+    exports,
+    feed,
+    indicators,
+    plans,
+    reports,
+    sync,
+    webhooks,
+)
 
 router = APIRouter()
-for module in (cities, plans, indicators, reports, sync, feed, exports):
+for module in (cities, plans, indicators, reports, sync, feed, exports, webhooks):
     router.include_router(module.router)
