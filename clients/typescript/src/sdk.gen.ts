@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UserCreateData, UserCreateErrors, UserCreateResponses } from './types.gen';
+import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, DeliveriesListData, DeliveriesListErrors, DeliveriesListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IatiActivitiesData, IatiActivitiesErrors, IatiActivitiesResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UserCreateData, UserCreateErrors, UserCreateResponses, UserDeleteData, UserDeleteErrors, UserDeleteResponses, UserGetData, UserGetErrors, UserGetResponses, UsersListData, UsersListErrors, UsersListResponses, WebhookCreateData, WebhookCreateErrors, WebhookCreateResponses, WebhookDeleteData, WebhookDeleteErrors, WebhookDeleteResponses, WebhooksListData, WebhooksListErrors, WebhooksListResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -51,6 +51,15 @@ export const meGet = <ThrowOnError extends boolean = false>(options?: Options<Me
 });
 
 /**
+ * All users, oldest first (admin only)
+ */
+export const usersList = <ThrowOnError extends boolean = false>(options?: Options<UsersListData, ThrowOnError>) => (options?.client ?? client).get<UsersListResponses, UsersListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/users',
+    ...options
+});
+
+/**
  * Create a user with a role (admin only)
  */
 export const userCreate = <ThrowOnError extends boolean = false>(options: Options<UserCreateData, ThrowOnError>) => (options.client ?? client).post<UserCreateResponses, UserCreateErrors, ThrowOnError>({
@@ -59,6 +68,37 @@ export const userCreate = <ThrowOnError extends boolean = false>(options: Option
     ...options,
     headers: {
         'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a user; their tokens are refused at once (admin only)
+ */
+export const userDelete = <ThrowOnError extends boolean = false>(options: Options<UserDeleteData, ThrowOnError>) => (options.client ?? client).delete<UserDeleteResponses, UserDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/users/{user_id}',
+    ...options
+});
+
+/**
+ * One user (admin only)
+ */
+export const userGet = <ThrowOnError extends boolean = false>(options: Options<UserGetData, ThrowOnError>) => (options.client ?? client).get<UserGetResponses, UserGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/users/{user_id}',
+    ...options
+});
+
+/**
+ * Change a user's role, city or `disabled` (admin only; refuses their tokens)
+ */
+export const updateUser = <ThrowOnError extends boolean = false>(options: Options<UpdateUserData, ThrowOnError>) => (options.client ?? client).patch<UpdateUserResponses, UpdateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/users/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/merge-patch+json',
         ...options.headers
     }
 });
@@ -123,7 +163,7 @@ export const taxonomyGet = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * List and search entries (published ones without credentials)
  *
- * Sorted by relevance when `q` is given, else by recency (publication time for published entries, creation time when unpublished ones are listed). Repeated tag parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. `lang` keeps entries that have a title in that language and prefers it for matches. Words match whole first; the last word as a prefix, then typos in longer words, only when fewer than 20 entries match. A search ranks, and `facets` counts, at most the first 200 matching entries (`facets.complete` is false when there were more), taken from a fixed eighth of the catalog when that alone holds 200. A snippet is cut from the title and summary when they match, else from the body too.
+ * Sorted by relevance when `q` is given, else by recency (publication time for published entries, creation time when unpublished ones are listed). Repeated tag parameters narrow (an entry must carry all of them); repeated `kind`/`status` widen. `lang` keeps entries that have a title in that language and prefers it for matches. The names of an entry's blocks, challenges and cities, in every language, are searched with its text. Words match whole first; the last word as a prefix, then a typo in any word of four letters or more, only when fewer than 20 entries match. A search ranks, and `facets` counts, at most the first 200 matching entries (`facets.complete` is false when there were more), taken from a fixed eighth of the catalog when that alone holds 200. A snippet is cut from the title and summary when they match, else from the body too.
  */
 export const entriesList = <ThrowOnError extends boolean = false>(options?: Options<EntriesListData, ThrowOnError>) => (options?.client ?? client).get<EntriesListResponses, EntriesListErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -237,7 +277,7 @@ export const hubBookingsFeed = <ThrowOnError extends boolean = false>(options: O
 export const hubsList = <ThrowOnError extends boolean = false>(options?: Options<HubsListData, ThrowOnError>) => (options?.client ?? client).get<HubsListResponses, HubsListErrors, ThrowOnError>({ url: '/api/v1/participation/hubs', ...options });
 
 /**
- * One hub
+ * One hub (JSON, or a schema.org Place with Accept)
  */
 export const hubGet = <ThrowOnError extends boolean = false>(options: Options<HubGetData, ThrowOnError>) => (options.client ?? client).get<HubGetResponses, HubGetErrors, ThrowOnError>({ url: '/api/v1/participation/hubs/{hub_id}', ...options });
 
@@ -260,7 +300,7 @@ export const spaceCreate = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * One space
+ * One space (JSON, or a schema.org Place with Accept)
  */
 export const spaceGet = <ThrowOnError extends boolean = false>(options: Options<SpaceGetData, ThrowOnError>) => (options.client ?? client).get<SpaceGetResponses, SpaceGetErrors, ThrowOnError>({ url: '/api/v1/participation/spaces/{space_id}', ...options });
 
@@ -399,7 +439,7 @@ export const eventCancel = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * One event with its seat counts (never who registered)
+ * One event with its seat counts (JSON, or a schema.org Event with Accept)
  */
 export const eventGet = <ThrowOnError extends boolean = false>(options: Options<EventGetData, ThrowOnError>) => (options.client ?? client).get<EventGetResponses, EventGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -781,16 +821,26 @@ export const reportRevisionsList = <ThrowOnError extends boolean = false>(option
  * `base_version` (the `version` it was based on). Plans are plan bodies; milestones, indicators
  * and reports are their bodies plus `plan_external_id`. At most 10 000 records per batch.
  *
+ * A plan record whose challenge already has a plan without an `external_id` (made by staff or
+ * the demo data) takes that plan over: the plan keeps its id, gains the record's `external_id`
+ * and the record's fields, and children name it by that `plan_external_id`. Likewise an
+ * indicator record takes over its plan's indicator of the same `code` that has no
+ * `external_id`. A takeover is reported as `updated`.
+ *
  * The batch is atomic. **200**: applied; every record is `created`, `updated` or `unchanged`.
  * **409**: some `base_version` is stale; nothing applied; those records are `conflict` with
- * the server's `current` record. **422**: some record is invalid; nothing applied; those
- * records are `invalid` with `errors` (invalid wins over conflict). The 409 and 422 answers
- * are problem documents carrying the same per-record lists.
+ * the server's `current` record (with `external_id` and `plan_external_id`, as you send it).
+ * **422**: some record is invalid; nothing applied; those records are `invalid` with `errors`
+ * (invalid wins over conflict). In a refused batch the records that would have been written
+ * are `not_applied`, and the summary counts exactly the statuses listed. The 409 and 422
+ * answers are problem documents carrying the same per-record lists.
  *
- * With `Idempotency-Key`, a retry of the same body returns the first answer byte for byte
- * (whatever its status); the same key with another body is a 422; a retry while the first is
- * still running is a 409. Bodies are limited to 1 MiB: send `Content-Encoding: gzip` for
- * large batches (compress deterministically, e.g. gzip mtime 0, so retries are identical).
+ * With `Idempotency-Key`, a retry of the same body returns the first applied answer byte
+ * for byte; a refused batch (409, 422) applied nothing and is not kept, so the same batch with
+ * the same key runs again once its cause is fixed. The same key with another body is a 422; a
+ * retry while the first is still running is a 409. Bodies are limited to 1 MiB: send
+ * `Content-Encoding: gzip` for large batches (compress deterministically, e.g. gzip mtime 0,
+ * so retries are identical).
  */
 export const sync = <ThrowOnError extends boolean = false>(options: Options<SyncData, ThrowOnError>) => (options.client ?? client).post<SyncResponses, SyncErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -814,11 +864,76 @@ export const changesList = <ThrowOnError extends boolean = false>(options?: Opti
 });
 
 /**
- * The city's indicators in IATI 2.03's result structure
+ * The city's plans as IATI 2.03 activities, as JSON
+ *
+ * One `iati-activity` per plan, identified as `<MAGNET_IATI_REPORTING_ORG_REF>-<plan id>`:
+ * reporting and participating organisations, status and planned dates from the plan's stages,
+ * the recipient country, sectors (DAC 43030 and the challenge), and one result whose
+ * indicators carry a baseline with its year and periods with target and actual. The
+ * indicator's target sits in the period that contains its date, or in a period of its own
+ * ending on that date. Narratives come one per language, each with `xml:lang`.
+ *
+ * The same model as `iati.xml`, with IATI's names.
  */
 export const indicatorsJson = <ThrowOnError extends boolean = false>(options: Options<IndicatorsJsonData, ThrowOnError>) => (options.client ?? client).get<IndicatorsJsonResponses, IndicatorsJsonErrors, ThrowOnError>({ url: '/api/v1/transfer/cities/{city}/indicators.json', ...options });
 
 /**
+ * The city's plans as an IATI 2.03 activities file
+ *
+ * One `iati-activity` per plan, identified as `<MAGNET_IATI_REPORTING_ORG_REF>-<plan id>`:
+ * reporting and participating organisations, status and planned dates from the plan's stages,
+ * the recipient country, sectors (DAC 43030 and the challenge), and one result whose
+ * indicators carry a baseline with its year and periods with target and actual. The
+ * indicator's target sits in the period that contains its date, or in a period of its own
+ * ending on that date. Narratives come one per language, each with `xml:lang`.
+ *
+ * Valid against the official IATI 2.03 activity schema. A city without plans has nothing to publish (404: an activities file holds at least one activity).
+ */
+export const iatiActivities = <ThrowOnError extends boolean = false>(options: Options<IatiActivitiesData, ThrowOnError>) => (options.client ?? client).get<IatiActivitiesResponses, IatiActivitiesErrors, ThrowOnError>({ url: '/api/v1/transfer/cities/{city}/iati.xml', ...options });
+
+/**
  * The city's indicators as CSV, one row per reporting period
+ *
+ * UTF-8 with a byte order mark and CRLF line ends; a cell that a spreadsheet would read as a formula starts with a single quote.
  */
 export const indicatorsCsv = <ThrowOnError extends boolean = false>(options: Options<IndicatorsCsvData, ThrowOnError>) => (options.client ?? client).get<IndicatorsCsvResponses, IndicatorsCsvErrors, ThrowOnError>({ url: '/api/v1/transfer/cities/{city}/indicators.csv', ...options });
+
+/**
+ * A city's webhook endpoints (its partners and admins)
+ */
+export const webhooksList = <ThrowOnError extends boolean = false>(options: Options<WebhooksListData, ThrowOnError>) => (options.client ?? client).get<WebhooksListResponses, WebhooksListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/transfer/cities/{city}/webhooks',
+    ...options
+});
+
+/**
+ * Register an endpoint; the signing secret is shown only in this answer
+ */
+export const webhookCreate = <ThrowOnError extends boolean = false>(options: Options<WebhookCreateData, ThrowOnError>) => (options.client ?? client).post<WebhookCreateResponses, WebhookCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/transfer/cities/{city}/webhooks',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Remove an endpoint; deliveries not yet made are dropped
+ */
+export const webhookDelete = <ThrowOnError extends boolean = false>(options: Options<WebhookDeleteData, ThrowOnError>) => (options.client ?? client).delete<WebhookDeleteResponses, WebhookDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/transfer/cities/{city}/webhooks/{webhook_id}',
+    ...options
+});
+
+/**
+ * The endpoint's deliveries: pending, delivered or failed, newest last
+ */
+export const deliveriesList = <ThrowOnError extends boolean = false>(options: Options<DeliveriesListData, ThrowOnError>) => (options.client ?? client).get<DeliveriesListResponses, DeliveriesListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/transfer/cities/{city}/webhooks/{webhook_id}/deliveries',
+    ...options
+});

@@ -1159,9 +1159,9 @@ export type NewRegistration = {
     /**
      * Cancel Token
      *
-     * Shown once: send it as `X-Cancel-Token` to read, cancel or erase.
+     * Shown once: send it as `X-Cancel-Token` to read, cancel or erase. Null in a replay to an anonymous caller (Idempotency-Key), who may not be the one it was issued to.
      */
-    cancel_token: string;
+    cancel_token: string | null;
 };
 
 /**
@@ -1462,6 +1462,10 @@ export type RegistrationCreate = {
      * Optional, for inclusion stats.
      */
     age_band?: AgeBand | null;
+    /**
+     * The language the registrant's mails are written in. Default: `"en"`.
+     */
+    language?: Language;
 };
 
 /**
@@ -1832,6 +1836,58 @@ export type Correction = {
 };
 
 /**
+ * Delivery
+ */
+export type Delivery = {
+    /**
+     * Id
+     *
+     * The delivery; its `webhook-id` is `message_id`.
+     */
+    id: string;
+    /**
+     * Message Id
+     */
+    message_id: string;
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Status
+     */
+    status: 'pending' | 'delivered' | 'failed';
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Last Attempt At
+     */
+    last_attempt_at: string | null;
+    /**
+     * Last Status
+     */
+    last_status: number | null;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string | null;
+    /**
+     * Delivered At
+     */
+    delivered_at: string | null;
+};
+
+/**
  * Indicator
  */
 export type Indicator = {
@@ -2060,6 +2116,46 @@ export type MilestoneProgress = {
 };
 
 /**
+ * NewWebhook
+ */
+export type NewWebhook = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * City
+     */
+    city: string;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Disabled At
+     */
+    disabled_at: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+    /**
+     * Secret
+     *
+     * Shown once: verify each delivery's `webhook-signature` with it (Standard Webhooks v1).
+     */
+    secret: string;
+};
+
+/**
  * CityPage
  */
 export type CityPage = {
@@ -2067,6 +2163,20 @@ export type CityPage = {
      * Items
      */
     items: Array<City>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * DeliveryPage
+ */
+export type DeliveryPage = {
+    /**
+     * Items
+     */
+    items: Array<Delivery>;
     /**
      * Next Cursor
      */
@@ -2123,6 +2233,20 @@ export type ReportPage = {
      * Items
      */
     items: Array<Report>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * WebhookPage
+ */
+export type WebhookPage = {
+    /**
+     * Items
+     */
+    items: Array<Webhook>;
     /**
      * Next Cursor
      */
@@ -2446,6 +2570,8 @@ export type SyncAnswer = {
     applied: boolean;
     /**
      * Summary
+     *
+     * How many records have each status above
      */
     summary: {
         [key: string]: number;
@@ -2479,7 +2605,7 @@ export type SyncResult = {
     /**
      * Status
      */
-    status: 'created' | 'updated' | 'unchanged' | 'conflict' | 'invalid';
+    status: 'created' | 'updated' | 'unchanged' | 'not_applied' | 'conflict' | 'invalid';
     /**
      * Id
      */
@@ -2495,7 +2621,7 @@ export type SyncResult = {
     /**
      * Current
      *
-     * For conflicts: the server's current record
+     * For conflicts: the server's current record with its keys in the partner's terms (`external_id`, and `plan_external_id` for milestones, indicators and reports)
      */
     current?: {
         [key: string]: unknown;
@@ -2514,6 +2640,58 @@ export type Value = {
      * Date
      */
     date?: string | null;
+};
+
+/**
+ * Webhook
+ */
+export type Webhook = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * City
+     */
+    city: string;
+    /**
+     * Url
+     */
+    url: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Disabled At
+     */
+    disabled_at: string | null;
+    /**
+     * Disabled Reason
+     */
+    disabled_reason: string | null;
+};
+
+/**
+ * WebhookCreate
+ */
+export type WebhookCreate = {
+    /**
+     * Url
+     *
+     * http(s) URL that receives POSTs.
+     */
+    url: string;
+    /**
+     * Description
+     *
+     * Default: `""`.
+     */
+    description?: string;
 };
 
 /**
@@ -3405,6 +3583,12 @@ export type User = {
      */
     city: string | null;
     /**
+     * Disabled
+     *
+     * A disabled user cannot log in; their tokens are refused.
+     */
+    disabled: boolean;
+    /**
      * Version
      */
     version: number;
@@ -3412,6 +3596,20 @@ export type User = {
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * UserPage
+ */
+export type UserPage = {
+    /**
+     * Items
+     */
+    items: Array<User>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
 };
 
 /**
@@ -3426,6 +3624,24 @@ export type ValueIn = {
      * Date
      */
     date?: string | null;
+};
+
+/**
+ * UserPatch
+ *
+ * JSON Merge Patch of a user; absent fields stay. `"city": null` removes the city (a
+ * partner, and only a partner, has one). Any change refuses the user's current tokens.
+ */
+export type UserPatch = {
+    role?: Role | null;
+    /**
+     * City
+     */
+    city?: string | null;
+    /**
+     * Disabled
+     */
+    disabled?: boolean | null;
 };
 
 /**
@@ -3613,13 +3829,75 @@ export type MeGetResponses = {
 
 export type MeGetResponse = MeGetResponses[keyof MeGetResponses];
 
+export type UsersListData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/auth/users';
+};
+
+export type UsersListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type UsersListError = UsersListErrors[keyof UsersListErrors];
+
+export type UsersListResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserPage;
+};
+
+export type UsersListResponse = UsersListResponses[keyof UsersListResponses];
+
 export type UserCreateData = {
     body: NewUserWritable;
     headers?: {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -3674,6 +3952,223 @@ export type UserCreateResponses = {
 
 export type UserCreateResponse = UserCreateResponses[keyof UserCreateResponses];
 
+export type UserDeleteData = {
+    body?: never;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/auth/users/{user_id}';
+};
+
+export type UserDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type UserDeleteError = UserDeleteErrors[keyof UserDeleteErrors];
+
+export type UserDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type UserDeleteResponse = UserDeleteResponses[keyof UserDeleteResponses];
+
+export type UserGetData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/auth/users/{user_id}';
+};
+
+export type UserGetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type UserGetError = UserGetErrors[keyof UserGetErrors];
+
+export type UserGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: User;
+};
+
+export type UserGetResponse = UserGetResponses[keyof UserGetResponses];
+
+export type UpdateUserData = {
+    /**
+     * A JSON Merge Patch (RFC 7396).
+     */
+    body: UserPatch;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * User Id
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/v1/auth/users/{user_id}';
+};
+
+export type UpdateUserErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unsupported Media Type
+     */
+    415: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type UpdateUserError = UpdateUserErrors[keyof UpdateUserErrors];
+
+export type UpdateUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: User;
+};
+
+export type UpdateUserResponse = UpdateUserResponses[keyof UpdateUserResponses];
+
 export type ApiKeysListData = {
     body?: never;
     path?: never;
@@ -3727,7 +4222,7 @@ export type ApiKeyCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -4178,7 +4673,7 @@ export type EntryCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -4387,7 +4882,7 @@ export type EntryGetError = EntryGetErrors[keyof EntryGetErrors];
 
 export type EntryGetResponses = {
     /**
-     * Successful Response
+     * JSON, or schema.org JSON-LD
      */
     200: Entry;
 };
@@ -4976,7 +5471,14 @@ export type HubGetData = {
          */
         hub_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Lang
+         *
+         * Language of the JSON-LD (else Accept-Language).
+         */
+        lang?: Language;
+    };
     url: '/api/v1/participation/hubs/{hub_id}';
 };
 
@@ -5023,7 +5525,7 @@ export type HubGetError = HubGetErrors[keyof HubGetErrors];
 
 export type HubGetResponses = {
     /**
-     * Successful Response
+     * JSON, or schema.org JSON-LD
      */
     200: Hub;
 };
@@ -5111,7 +5613,7 @@ export type SpaceCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -5191,7 +5693,14 @@ export type SpaceGetData = {
          */
         space_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Lang
+         *
+         * Language of the JSON-LD (else Accept-Language).
+         */
+        lang?: Language;
+    };
     url: '/api/v1/participation/spaces/{space_id}';
 };
 
@@ -5238,7 +5747,7 @@ export type SpaceGetError = SpaceGetErrors[keyof SpaceGetErrors];
 
 export type SpaceGetResponses = {
     /**
-     * Successful Response
+     * JSON, or schema.org JSON-LD
      */
     200: Space;
 };
@@ -5550,7 +6059,7 @@ export type ClosureCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -5774,7 +6283,7 @@ export type BookingCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -6129,7 +6638,7 @@ export type EventCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -6280,7 +6789,14 @@ export type EventGetData = {
          */
         event_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Lang
+         *
+         * Language of the JSON-LD (else Accept-Language).
+         */
+        lang?: Language;
+    };
     url: '/api/v1/participation/events/{event_id}';
 };
 
@@ -6327,7 +6843,7 @@ export type EventGetError = EventGetErrors[keyof EventGetErrors];
 
 export type EventGetResponses = {
     /**
-     * Successful Response
+     * JSON, or schema.org JSON-LD
      */
     200: Event;
 };
@@ -6510,7 +7026,7 @@ export type RegistrationCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -6748,7 +7264,14 @@ export type RegistrationGetData = {
          */
         registration_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Token
+         *
+         * The cancel token, as the link in every mail has it.
+         */
+        token?: string;
+    };
     url: '/api/v1/participation/events/{event_id}/registrations/{registration_id}';
 };
 
@@ -7079,7 +7602,7 @@ export type LabCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -7562,7 +8085,7 @@ export type PlanCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -7968,7 +8491,7 @@ export type MilestoneCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -8365,7 +8888,7 @@ export type IndicatorCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -8696,7 +9219,7 @@ export type PeriodAddData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -8857,7 +9380,7 @@ export type ReportCreateData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -9344,7 +9867,7 @@ export type SyncData = {
         /**
          * Idempotency-Key
          *
-         * Retries with the same key and body return the first answer.
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
          */
         'Idempotency-Key'?: string;
     };
@@ -9556,6 +10079,68 @@ export type IndicatorsJsonResponses = {
 
 export type IndicatorsJsonResponse = IndicatorsJsonResponses[keyof IndicatorsJsonResponses];
 
+export type IatiActivitiesData = {
+    body?: never;
+    path: {
+        /**
+         * City
+         */
+        city: string;
+    };
+    query?: never;
+    url: '/api/v1/transfer/cities/{city}/iati.xml';
+};
+
+export type IatiActivitiesErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type IatiActivitiesError = IatiActivitiesErrors[keyof IatiActivitiesErrors];
+
+export type IatiActivitiesResponses = {
+    /**
+     * An `iati-activities` document, version 2.03
+     */
+    200: Blob | File;
+};
+
+export type IatiActivitiesResponse = IatiActivitiesResponses[keyof IatiActivitiesResponses];
+
 export type IndicatorsCsvData = {
     body?: never;
     path: {
@@ -9622,3 +10207,313 @@ export type IndicatorsCsvResponses = {
      */
     200: unknown;
 };
+
+export type WebhooksListData = {
+    body?: never;
+    path: {
+        /**
+         * City
+         */
+        city: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/transfer/cities/{city}/webhooks';
+};
+
+export type WebhooksListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type WebhooksListError = WebhooksListErrors[keyof WebhooksListErrors];
+
+export type WebhooksListResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookPage;
+};
+
+export type WebhooksListResponse = WebhooksListResponses[keyof WebhooksListResponses];
+
+export type WebhookCreateData = {
+    body: WebhookCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * City
+         */
+        city: string;
+    };
+    query?: never;
+    url: '/api/v1/transfer/cities/{city}/webhooks';
+};
+
+export type WebhookCreateErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type WebhookCreateError = WebhookCreateErrors[keyof WebhookCreateErrors];
+
+export type WebhookCreateResponses = {
+    /**
+     * Successful Response
+     */
+    201: NewWebhook;
+};
+
+export type WebhookCreateResponse = WebhookCreateResponses[keyof WebhookCreateResponses];
+
+export type WebhookDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * City
+         */
+        city: string;
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: never;
+    url: '/api/v1/transfer/cities/{city}/webhooks/{webhook_id}';
+};
+
+export type WebhookDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type WebhookDeleteError = WebhookDeleteErrors[keyof WebhookDeleteErrors];
+
+export type WebhookDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type WebhookDeleteResponse = WebhookDeleteResponses[keyof WebhookDeleteResponses];
+
+export type DeliveriesListData = {
+    body?: never;
+    path: {
+        /**
+         * City
+         */
+        city: string;
+        /**
+         * Webhook Id
+         */
+        webhook_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/transfer/cities/{city}/webhooks/{webhook_id}/deliveries';
+};
+
+export type DeliveriesListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type DeliveriesListError = DeliveriesListErrors[keyof DeliveriesListErrors];
+
+export type DeliveriesListResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeliveryPage;
+};
+
+export type DeliveriesListResponse = DeliveriesListResponses[keyof DeliveriesListResponses];
