@@ -317,6 +317,12 @@ class TestPublicLinks:
         assert urls
         assert all(url.startswith(f"{PUBLIC}/api/v1/participation/events/") for url in urls)
 
+    async def test_the_openapi_document_names_the_public_address(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/openapi.json")).json()
+        assert [server["url"] for server in document["servers"]] == [PUBLIC]
+
 
 class TestLinkedDataForHarvesters:
     async def _documents(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:

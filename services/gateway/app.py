@@ -178,9 +178,9 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     merged = MergedOpenAPI()
 
     @app.get("/openapi.json", include_in_schema=False)
-    async def openapi(request: Request) -> JSONResponse:
-        server = str(request.base_url).rstrip("/")
-        return JSONResponse(await merged.document(app, server))
+    async def openapi() -> JSONResponse:
+        # Generated clients default to this address: the public one, never how we were reached.
+        return JSONResponse(await merged.document(app, settings.public_base_url))
 
     app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
