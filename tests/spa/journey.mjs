@@ -1,0 +1,85 @@
+// A visitor's journey through the reference SPA in Debian's chromium, driven by playwright-core.
+// Usage: node journey.mjs <spa-url> <screenshot-dir> <date>; prints one JSON object: the text
+// each page showed, keyed by step. Every wait is bounded, so a failure is an error, never a hang.
+import { chromium } from "playwright-core";
+
+const [spaUrl, shots, date] = process.argv.slice(2);
+const WAIT = 20_000;
+const texts = {};
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  timeout: 60_000,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.setDefaultTimeout(WAIT);
+  page.setDefaultNavigationTimeout(WAIT);
+  const failures = [];
+  page.on("pageerror", (error) => failures.push(String(error)));
+  page.on("requestfailed", (request) => failures.push(`${request.url()} ${request.failure()?.errorText}`));
+
+  /** The page once it stopped loading: its main text, and a screenshot. */
+  const keep = async (step, ready) => {
+    await page.waitForFunction(() => document.querySelector("main")?.dataset.shown === location.hash);
+    await page.locator(ready).first().waitFor();
+    texts[step] = await page.locator("main").innerText();
+    await page.screenshot({ path: `${shots}/${step}.png`, fullPage: true });
+  };
+  const search = async (lang, words) => {
+    await page.selectOption("#lang", lang);
+    await page.fill('input[name="q"]', words);
+    await page.press('input[name="q"]', "Enter");
+    await page.waitForURL((url) => url.hash.includes(`q=${encodeURIComponent(words)}`));
+  };
+
+  await page.goto(spaUrl);
+  await search("en", "housing");
+  await keep("catalog-en", ".results .card a");
+  await search("sl", "stanovanja");
+  await keep("catalog-sl", ".results .card a");
+
+  await page.locator(".results .card a").first().click();
+  await keep("entry", "article h1");
+
+  await page.click('a[href="#/events"]');
+  await page.locator("main .card a").first().click();
+  await page.fill('input[name="name"]', "Ana Novak");
+  await page.fill('input[name="email"]', "ana.novak@example.org");
+  await page.check('input[name="consent"]');
+  await page.click('#register button[type="submit"]');
+  await keep("event", "#token");
+  texts.token = await page.locator("#token").innerText();
+
+  await page.locator("#outcome a").click();
+  await keep("manage-read", "#registration .status");
+  await page.click("#cancel");
+  await page.locator("#registration .status", { hasText: "cancelled" }).waitFor();
+  await keep("manage-cancelled", "#registration .status");
+
+  await page.click('a[href="#/spaces"]');
+  const space = await page.locator('main a[href^="#/spaces/"]').first().getAttribute("href");
+  await page.goto(`${spaUrl}${space}?date=${date}`);
+  await keep("availability", "#free");
+
+  await page.click('a[href="#/cities"]');
+  await page.click('a[href="#/cities/varazdin"]');
+  await keep("dashboard", "#plans");
+
+  texts.failures = failures;
+} catch (error) {
+  texts.error = String(error);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(texts));
