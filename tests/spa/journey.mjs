@@ -37,7 +37,8 @@ try {
     await page.screenshot({ path: `${shots}/${step}.png`, fullPage: true });
   };
   const search = async (lang, words) => {
-    await page.selectOption("#lang", lang);
+    await page.selectOption("#lang", lang); // the page redraws in that language: wait for it
+    await page.locator('main[aria-busy="false"]').waitFor();
     await page.fill('input[name="q"]', words);
     await page.press('input[name="q"]', "Enter");
     await page.waitForURL((url) => url.hash.includes(`q=${encodeURIComponent(words)}`));
@@ -46,6 +47,8 @@ try {
   await page.goto(spaUrl);
   await search("en", "housing");
   await keep("catalog-en", ".results .card a");
+  await page.locator('[data-facet="kind"] a', { hasText: "story" }).click();
+  await keep("catalog-facet", ".results .card a");
   await search("sl", "stanovanja");
   await keep("catalog-sl", ".results .card a");
 
@@ -54,6 +57,8 @@ try {
 
   await page.click('a[href="#/events"]');
   await page.locator("main .card a").first().click();
+  await page.locator("#seats").waitFor();
+  texts["seats-before"] = await page.locator("#seats").innerText();
   await page.fill('input[name="name"]', "Ana Novak");
   await page.fill('input[name="email"]', "ana.novak@example.org");
   await page.check('input[name="consent"]');
@@ -64,7 +69,7 @@ try {
   await page.locator("#outcome a").click();
   await keep("manage-read", "#registration .status");
   await page.click("#cancel");
-  await page.locator("#registration .status", { hasText: "cancelled" }).waitFor();
+  await page.locator('#registration [data-status="cancelled"]').waitFor();
   await keep("manage-cancelled", "#registration .status");
 
   await page.click('a[href="#/spaces"]');

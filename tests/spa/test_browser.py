@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -107,14 +108,19 @@ def test_a_visitor_searches_registers_cancels_and_browses(
     assert "Results:" in pages["catalog-en"] and "Results: 0" not in pages["catalog-en"], where
     assert "Challenge" in pages["catalog-en"] and "housing (" in pages["catalog-en"], where
     assert "Zadetki:" in pages["catalog-sl"] and "Zadetki: 0" not in pages["catalog-sl"], where
+    assert "· story" in pages["catalog-facet"] and "· method" not in pages["catalog-facet"], where
     assert "Izziv" in pages["catalog-sl"], where
     assert "Izziv:" in pages["entry"], where
-    assert "Stanje: confirmed" in pages["event"] or "Stanje: waitlisted" in pages["event"], where
+    assert "Stanje: potrjena" in pages["event"], where
+    seats = re.compile(r"Prostih mest: (\d+) / \d+")
+    before = seats.search(pages["seats-before"])
+    after = seats.search(pages["event"])
+    assert before and after and int(after[1]) == int(before[1]) - 1, where
     assert len(pages["token"]) >= 20 and pages["token"] in pages["event"], where
     assert "Ana Novak <ana.novak@example.org>" in pages["manage-read"], where
-    assert "Stanje: cancelled" not in pages["manage-read"], where
-    assert "Stanje: cancelled" in pages["manage-cancelled"], where
+    assert "Stanje: potrjena" in pages["manage-read"], where
+    assert "Stanje: odjavljena" in pages["manage-cancelled"], where
     assert "Prosto" in pages["availability"] and day in pages["availability"], where
     assert "Varaždin (HR)" in pages["dashboard"] and "Načrti" in pages["dashboard"], where
     screenshots = sorted(path.stem for path in ARTIFACTS.glob("*.png"))
-    assert screenshots == sorted(set(pages) - {"token", "failures"}), where
+    assert screenshots == sorted(set(pages) - {"token", "failures", "seats-before"}), where

@@ -30,19 +30,28 @@ export async function eventPage(id: string): Promise<Node> {
   const { data, error } = await eventGet({ path: { event_id: id } });
   if (data === undefined) return problem(error);
   const outcome = h("div", { id: "outcome" });
+  const seats = h("p", { id: "seats" }, seatsText(data));
   return h(
     "section",
     {},
     h("h1", {}, pick(data.title)),
     h("p", {}, `${when(data.starts_at, data.timezone)} – ${when(data.ends_at, data.timezone)}`),
     h("p", {}, pick(data.description)),
-    h("p", { id: "seats" }, `${t("seatsLeft")}: ${data.seats_left} / ${data.capacity}`),
-    registrationForm(data, outcome),
+    seats,
+    registrationForm(data, seats, outcome),
     outcome,
   );
 }
 
-function registrationForm(event: Event, outcome: HTMLElement): HTMLElement {
+function queue(position: number | null): string {
+  return position === null ? "" : ` (#${position})`;
+}
+
+function seatsText(event: Event): string {
+  return `${t("seatsLeft")}: ${event.seats_left} / ${event.capacity}`;
+}
+
+function registrationForm(event: Event, seats: HTMLElement, outcome: HTMLElement): HTMLElement {
   const form = h(
     "form",
     { id: "register" },
@@ -64,10 +73,11 @@ function registrationForm(event: Event, outcome: HTMLElement): HTMLElement {
       outcome.replaceChildren(problem(error));
       return;
     }
+    const now = await eventGet({ path: { event_id: event.id } });
+    if (now.data) seats.replaceChildren(seatsText(now.data));
     const manage = new URLSearchParams({ token: data.cancel_token });
     outcome.replaceChildren(
-      h("p", { class: "status" }, `${t("status")}: ${data.status}`),
-      h("p", {}, data.waitlist_position ? `#${data.waitlist_position}` : ""),
+      h("p", { class: "status" }, `${t("status")}: ${t(data.status)}`, queue(data.waitlist_position)),
       h("p", {}, `${t("token")}: `, h("code", { id: "token" }, data.cancel_token)),
       h("a", { href: `#/events/${event.id}/registrations/${data.id}?${manage}` }, t("manage")),
     );
@@ -91,7 +101,7 @@ export async function managePage(eventId: string, registrationId: string, params
     etag = response.headers.get("ETag") ?? "";
     shown.replaceChildren(
       h("p", {}, `${data.name ?? ""} <${data.email ?? ""}>`),
-      h("p", { class: "status" }, `${t("status")}: ${data.status}`),
+      h("p", { class: "status", "data-status": data.status }, `${t("status")}: ${t(data.status)}`),
     );
   };
   const cancel = async (): Promise<void> => {

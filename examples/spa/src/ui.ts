@@ -31,6 +31,9 @@ const LABELS = {
   plans: { sl: "Načrti", en: "Plans" },
   practices: { sl: "Prakse", en: "Practices" },
   unavailable: { sl: "ni na voljo", en: "unavailable" },
+  confirmed: { sl: "potrjena", en: "confirmed" },
+  waitlisted: { sl: "na čakalni listi", en: "on the waiting list" },
+  cancelled: { sl: "odjavljena", en: "cancelled" },
 } as const;
 
 export function lang(): Lang {
