@@ -6,6 +6,7 @@ import { chromium } from "playwright-core";
 const [spaUrl, shots, date] = process.argv.slice(2);
 const WAIT = 20_000;
 const texts = {};
+const failures = []; // script errors and requests the browser refused (CORS among them)
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
@@ -21,11 +22,10 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
+const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
 try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.setDefaultTimeout(WAIT);
   page.setDefaultNavigationTimeout(WAIT);
-  const failures = [];
   page.on("pageerror", (error) => failures.push(String(error)));
   page.on("requestfailed", (request) => failures.push(`${request.url()} ${request.failure()?.errorText}`));
 
@@ -80,11 +80,11 @@ try {
   await page.click('a[href="#/cities"]');
   await page.click('a[href="#/cities/varazdin"]');
   await keep("dashboard", "#plans");
-
-  texts.failures = failures;
 } catch (error) {
   texts.error = String(error);
+  await page.screenshot({ path: `${shots}/failed.png`, fullPage: true }).catch(() => {});
 } finally {
+  texts.failures = failures;
   await browser.close();
 }
 console.log(JSON.stringify(texts));

@@ -101,7 +101,7 @@ def test_a_visitor_searches_registers_cancels_and_browses(
         build(stack.gateway_url)
         shown = journey(f"{spa_origin}/", next_wednesday())
     where = f"screenshots of each page: {ARTIFACTS}"
-    assert "error" not in shown, f"{shown.get('error')}\n{where}"
+    assert "error" not in shown, f"{shown['error']}\n{shown.get('failures')}\n{where}"
     assert shown["failures"] == [], where  # no script error, no request the browser refused
     pages = {step: str(text) for step, text in shown.items()}
     day = next_wednesday().isoformat()
