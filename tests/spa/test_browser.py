@@ -24,7 +24,7 @@ import pytest
 
 from cli.openapi import npm_install
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
-from tests.stack import free_port, start_stack
+from tests.stack import start_stack
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
@@ -39,14 +39,17 @@ class Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def spa_origin() -> Iterator[str]:
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("spa-dist")
+
+
+@pytest.fixture(scope="module")
+def spa_origin(dist: Path) -> Iterator[str]:
     """A static server for the built SPA, started before the build so its origin is known."""
-    port = free_port()
-    dist = SPA / "dist"
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=dist))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=dist))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
 
@@ -57,11 +60,16 @@ def tool(name: str) -> str:
     return path
 
 
-def build(api_url: str) -> None:
+def build(api_url: str, dist: Path) -> None:
     npm_install(SPA)
     env = {**os.environ, "VITE_API_URL": api_url}
     result = subprocess.run(
-        [tool("npm"), "run", "build"], cwd=SPA, env=env, capture_output=True, text=True, timeout=300
+        [tool("npm"), "run", "build", "--", "--outDir", str(dist), "--emptyOutDir"],
+        cwd=SPA,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -89,8 +97,9 @@ def next_wednesday() -> dt.date:
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_a_visitor_searches_registers_cancels_and_browses(
-    database_url: str, spa_origin: str
+    database_url: str, spa_origin: str, dist: Path
 ) -> None:
+    day = next_wednesday()
     with start_stack(
         database_url,
         secret_key=TEST_SECRET,
@@ -98,13 +107,12 @@ def test_a_visitor_searches_registers_cancels_and_browses(
         admin_password=ADMIN_PASSWORD,
         cors_origins=spa_origin,
     ) as stack:
-        build(stack.gateway_url)
-        shown = journey(f"{spa_origin}/", next_wednesday())
+        build(stack.gateway_url, dist)
+        shown = journey(f"{spa_origin}/", day)
     where = f"screenshots of each page: {ARTIFACTS}"
     assert "error" not in shown, f"{shown['error']}\n{shown.get('failures')}\n{where}"
     assert shown["failures"] == [], where  # no script error, no request the browser refused
     pages = {step: str(text) for step, text in shown.items()}
-    day = next_wednesday().isoformat()
     assert "Results:" in pages["catalog-en"] and "Results: 0" not in pages["catalog-en"], where
     assert "Challenge" in pages["catalog-en"] and "housing (" in pages["catalog-en"], where
     assert "Zadetki:" in pages["catalog-sl"] and "Zadetki: 0" not in pages["catalog-sl"], where
@@ -120,7 +128,7 @@ def test_a_visitor_searches_registers_cancels_and_browses(
     assert "Ana Novak <ana.novak@example.org>" in pages["manage-read"], where
     assert "Stanje: potrjena" in pages["manage-read"], where
     assert "Stanje: odjavljena" in pages["manage-cancelled"], where
-    assert "Prosto" in pages["availability"] and day in pages["availability"], where
+    assert "Prosto" in pages["availability"] and day.isoformat() in pages["availability"], where
     assert "Varaždin (HR)" in pages["dashboard"] and "Načrti" in pages["dashboard"], where
     screenshots = sorted(path.stem for path in ARTIFACTS.glob("*.png"))
     assert screenshots == sorted(set(pages) - {"token", "failures", "seats-before"}), where
