@@ -95,10 +95,10 @@ def next_wednesday() -> dt.date:
     return today + dt.timedelta(days=(2 - today.weekday()) % 7 or 7)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_a_visitor_searches_registers_cancels_and_browses(
     database_url: str, spa_origin: str, dist: Path
 ) -> None:
+    assert CHROMIUM.exists(), "install Debian's chromium (./magnet test does, as root)"
     day = next_wednesday()
     with start_stack(
         database_url,
