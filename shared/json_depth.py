@@ -90,14 +90,20 @@ class JsonDepthMiddleware:
                     break
         except HTTPException as exc:  # the body limit, counted as the body arrives
             refused = problem_response(
-                exc.status_code, detail=exc.detail, slug="content-too-large", instance=scope["path"]
+                exc.status_code,
+                detail=exc.detail,
+                slug="content-too-large",
+                instance=scope["path"],
             )
             await refused(scope, receive, send)
             return
         body = b"".join(chunks)
         if nests_deeper_than(body):
             response = problem_response(
-                400, detail=TOO_DEEP, slug="json-too-deep", instance=scope["path"]
+                400,
+                detail=TOO_DEEP,
+                slug="json-too-deep",
+                instance=scope["path"],
             )
             await response(scope, receive, send)
             return

@@ -38,6 +38,7 @@ def problem_type(slug: str) -> str:
 # clients may show or switch on the title, so a type never comes with two.
 PROBLEM_TITLES = {
     "bad-request": "Bad Request",
+    "json-too-deep": "JSON Nested Too Deeply",
     "unauthorized": "Unauthorized",
     "forbidden": "Forbidden",
     "not-found": "Not Found",
