@@ -60,6 +60,7 @@ IDEMPOTENCY_SCHEMAS = ("catalog", "participation", "transfer", "identity")
 LOOPS_PER_OUTBOX = 2
 SCHEDULE_EVERY_SECONDS = 60.0
 METRICS_EVERY_SECONDS = 5.0
+STOP_GRACE_SECONDS = 30.0
 
 QUEUE_DEPTH = Gauge("magnet_outbox_waiting", "Messages waiting to be sent", ["outbox", "kind"])
 OLDEST_AGE = Gauge(
@@ -98,6 +99,7 @@ class Worker:
             schema: [asyncio.Event() for _ in range(LOOPS_PER_OUTBOX)] for schema in OUTBOXES
         }
         self.running = False
+        self.stopping = asyncio.Event()
 
     # Delivery -------------------------------------------------------------------------
 
@@ -186,8 +188,19 @@ class Worker:
             )
         return True
 
+    async def _pause(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Sleep `seconds`, or less when woken or when the worker stops."""
+        waits = [asyncio.ensure_future(self.stopping.wait())]
+        if wake is not None:
+            waits.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
     async def _delivery_loop(self, schema: str, wake: asyncio.Event) -> None:
-        while True:
+        while not self.stopping.is_set():
             wake.clear()
             try:
                 delivered = await self.deliver_one(schema)
@@ -195,8 +208,7 @@ class Worker:
                 log.warning("outbox unavailable", outbox=schema, error=repr(exc)[:300])
                 delivered = False
             if not delivered:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), self.settings.worker_poll_seconds)
+                await self._pause(self.settings.worker_poll_seconds, wake)
 
     def _wake(self, schema: str) -> None:
         for event in self.wakers.get(schema, []):
@@ -268,12 +280,12 @@ class Worker:
         return done
 
     async def _schedule_loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             await self.run_schedules()
-            await asyncio.sleep(SCHEDULE_EVERY_SECONDS)
+            await self._pause(SCHEDULE_EVERY_SECONDS)
 
     async def _metrics_loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             with contextlib.suppress(Exception):
                 async with self.engine.connect() as connection:
                     for schema in OUTBOXES:
@@ -282,7 +294,7 @@ class Worker:
                             count, oldest = waiting.get(kind.value, (0, 0.0))
                             QUEUE_DEPTH.labels(schema, kind.value).set(count)
                             OLDEST_AGE.labels(schema, kind.value).set(oldest)
-            await asyncio.sleep(METRICS_EVERY_SECONDS)
+            await self._pause(METRICS_EVERY_SECONDS)
 
     @asynccontextmanager
     async def running_tasks(self) -> AsyncIterator[None]:
@@ -295,7 +307,12 @@ class Worker:
             yield
         finally:
             self.running = False
-            for task in tasks:
+            # Let each loop finish the delivery it is in (bounded by the delivery timeouts):
+            # cancelling in the middle of a database call can leave its connection busy.
+            self.stopping.set()
+            tasks[0].cancel()  # the listener holds no pooled connection
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in stuck:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.http.aclose()
