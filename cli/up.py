@@ -148,9 +148,13 @@ def _wait_ready(children: list[Child], host: str, reporter: Reporter) -> None:
     pending = {child.name: child for child in children}
     with httpx.Client(timeout=1.0) as client, reporter.status("Waiting for readiness…") as status:
         while pending:
-            for name, child in list(pending.items()):
+            # Any child, also one that was ready already: the rest may wait on it forever.
+            for child in children:
                 if child.process.poll() is not None:
-                    raise CommandError(f"the {name} exited with code {child.process.returncode}")
+                    raise CommandError(
+                        f"the {child.name} exited with code {child.process.returncode}"
+                    )
+            for name, child in list(pending.items()):
                 try:
                     if client.get(f"http://{host}:{child.port}/readyz").status_code == 200:
                         reporter.say(f"  ✓ {name} ready on port {child.port}", service_ready=name)

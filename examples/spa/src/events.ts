@@ -75,6 +75,11 @@ function registrationForm(event: Event, seats: HTMLElement, outcome: HTMLElement
     }
     const now = await eventGet({ path: { event_id: event.id } });
     if (now.data) seats.replaceChildren(seatsText(now.data));
+    if (data.cancel_token === null) {
+      // A replayed answer to an anonymous caller carries no token: only the first one does.
+      outcome.replaceChildren(h("p", { class: "status" }, `${t("status")}: ${t(data.status)}`));
+      return;
+    }
     const manage = new URLSearchParams({ token: data.cancel_token });
     outcome.replaceChildren(
       h("p", { class: "status" }, `${t("status")}: ${t(data.status)}`, queue(data.waitlist_position)),
