@@ -44,6 +44,7 @@ class Role(StrEnum):
     EDITOR = "editor"
     COORDINATOR = "coordinator"
     PARTNER = "partner"
+    RESIDENT = "resident"
 
 
 class Principal(BaseModel):
@@ -53,6 +54,8 @@ class Principal(BaseModel):
     kind: Literal["user", "api_key"] = "user"
     # The account's version when a client token was issued; None in forwarded tokens.
     generation: int | None = None
+    # The name a resident signs contributions with; None for staff and partner credentials.
+    name: str | None = None
 
     def may_write_city(self, city: str) -> bool:
         if self.role in (Role.ADMIN, Role.COORDINATOR):
@@ -109,6 +112,8 @@ def issue_token(
     }
     if principal.generation is not None:
         claims["gen"] = principal.generation
+    if principal.name is not None:
+        claims["name"] = principal.name
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
 
@@ -140,6 +145,7 @@ def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDI
             city=claims.get("city"),
             kind=claims.get("kind", "user"),
             generation=claims.get("gen"),
+            name=claims.get("name"),
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired.") from exc
