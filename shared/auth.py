@@ -54,8 +54,11 @@ class Principal(BaseModel):
     kind: Literal["user", "api_key"] = "user"
     # The account's version when a client token was issued; None in forwarded tokens.
     generation: int | None = None
-    # The name a resident signs contributions with; None for staff and partner credentials.
+    # A resident's name (signs contributions), verified email and language (for the mail
+    # their contributions bring); None for staff and partner credentials.
     name: str | None = None
+    email: str | None = None
+    language: str | None = None
 
     def may_write_city(self, city: str) -> bool:
         if self.role in (Role.ADMIN, Role.COORDINATOR):
@@ -112,8 +115,9 @@ def issue_token(
     }
     if principal.generation is not None:
         claims["gen"] = principal.generation
-    if principal.name is not None:
-        claims["name"] = principal.name
+    for claim in ("name", "email", "language"):
+        if (value := getattr(principal, claim)) is not None:
+            claims[claim] = value
     return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
 
@@ -146,6 +150,8 @@ def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDI
             kind=claims.get("kind", "user"),
             generation=claims.get("gen"),
             name=claims.get("name"),
+            email=claims.get("email"),
+            language=claims.get("language"),
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired.") from exc
