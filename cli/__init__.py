@@ -117,6 +117,7 @@ def serve(
             host=host or settings.host,
             port=port or settings.service_port(name.value),
             workers=settings.workers,
+            timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
             log_config=None,
             log_level="warning",
             access_log=False,

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # `magnet serve`: processes per service, and how long a SIGTERM waits for requests in
     # flight (under the pod's grace period, 30 s by default, less its preStop pause).
     workers: int = Field(default=1, ge=1, le=64)
+    # How long a worker process may take to answer its supervisor before it is replaced. A
+    # worker still starting on a busy core (CPU-limited pod, several workers) needs far more
+    # than uvicorn's 5 s, or it is killed and respawned for ever and the port never serves.
+    worker_healthcheck_seconds: int = Field(default=60, ge=1, le=600)
     shutdown_timeout_seconds: float = Field(default=20.0, gt=0)
 
     log_level: str = "INFO"
