@@ -138,10 +138,12 @@ def start_services(
     env: dict[str, str],
     ports: dict[str, int],
     prefix: tuple[str, ...] = (),
+    workers: int = 1,
 ) -> dict[str, str]:
     """`magnet serve` each of `names` (services or the gateway); their base URLs once ready.
 
-    `prefix` goes before each command (e.g. `taskset -c 1` to pin them to a core).
+    `prefix` goes before each command (e.g. `taskset -c 1` to pin them to a core); `workers`
+    is the number of processes serving each port.
     """
     unknown = set(names) - {*SERVICE_NAMES, "gateway"}
     if unknown:
@@ -149,6 +151,7 @@ def start_services(
     pending = {}
     for name in names:
         serve = [*prefix, MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
+        serve += ["--workers", str(workers)]
         pending[name] = (spawn(stack, name, serve, env), f"http://{HOST}:{ports[name]}/readyz")
     wait_ready(pending)
     return {name: f"http://{HOST}:{ports[name]}" for name in names}

@@ -1,6 +1,7 @@
 """Load bench: a realistic mix through the gateway for a fixed duration.
 
     .venv/bin/python -m bench.load [--duration 30] [--clients 32] [--warmup 3]
+                                   [--workers 1 2] [--rounds 2] [--unpinned]
 
 N clients in a closed loop (aiohttp) each pick their next request at random:
 
@@ -14,9 +15,11 @@ N clients in a closed loop (aiohttp) each pick their next request at random:
   minted under the services' MAGNET_SECRET_KEY and a new Idempotency-Key each.
 
 The services and the gateway run pinned to core 1, the load generator in its own process
-on core 0 (with taskset and two cores); PostgreSQL is not pinned. Prints throughput,
-p50/p95/p99 per class, 5xx and transport errors, and the expected 4xx by status; writes
-`bench/results/load.json`. Nothing is asserted.
+on core 0 (with taskset and two cores); PostgreSQL is not pinned. `--workers 1 2` compares
+one and two processes per service (each count on a fresh database, `--rounds` interleaved);
+`--unpinned` lets every process use every core, which a second process needs to gain.
+Prints throughput, p50/p95/p99 per class, 5xx and transport errors, and the expected 4xx
+by status; writes `bench/results/load.json`. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -318,8 +321,8 @@ async def closed_loop(plan: Plan) -> tuple[dict[str, Tally], float]:
     return tallies, time.perf_counter() - measure_from
 
 
-def run_load(plan: Plan) -> tuple[dict[str, Tally], float]:
-    if pinned(0):
+def run_load(plan: Plan, pin: bool = True) -> tuple[dict[str, Tally], float]:
+    if pin and pinned(0):
         os.sched_setaffinity(0, {0})
     return asyncio.run(closed_loop(plan))
 
@@ -392,7 +395,60 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30, help="measured seconds")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load not measured")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        metavar="N",
+        help="processes per service and gateway; several counts are compared in one run",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="interleaved rounds per worker count (medians)"
+    )
+    parser.add_argument(
+        "--unpinned",
+        action="store_true",
+        help="let servers and the load generator use every core (two processes per service "
+        "gain nothing when all servers share core 1)",
+    )
     return parser.parse_args(argv)
+
+
+def measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    """One run of the mix on a fresh bench database, `workers` processes per service."""
+    prefix = () if args.unpinned else tuple(pinned(1))
+    with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
+        ports = {name: free_port() for name in SERVICES}
+        env = service_env(url, ports)
+        urls = start_services(servers, SERVICES, env, ports, prefix=prefix, workers=workers)
+        plan = prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args)
+        print(f"{workers} process(es) per service: {args.warmup:g} s warm-up + {args.duration:g} s")
+        # Its own process, so the generator's CPU never competes with this one's.
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            tallies, seconds = pool.submit(run_load, plan, not args.unpinned).result()
+    return summarize(tallies, seconds)
+
+
+def compare(runs: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per worker count, and each count's throughput against the first's."""
+    medians: dict[str, Any] = {}
+    for workers, summaries in runs.items():
+        medians[str(workers)] = {
+            "per_second": statistics.median(s["per_second"] for s in summaries),
+            "errors": sum(s["errors"] for s in summaries),
+            "p95_ms": {
+                kind: statistics.median(s["classes"][kind]["p95_ms"] or 0 for s in summaries)
+                for kind in CLASSES
+            },
+        }
+    first = next(iter(medians.values()))["per_second"]
+    print(f"\n{'processes':<11}{'req/s':>8}{'ratio':>7}{'errors':>8}  p95 ms by class")
+    for count, m in medians.items():
+        m["ratio"] = round(m["per_second"] / first, 2)
+        p95 = ", ".join(f"{kind} {value:g}" for kind, value in m["p95_ms"].items())
+        print(f"{count:<11}{m['per_second']:>8,.0f}{m['ratio']:>7}{m['errors']:>8}  {p95}")
+    return medians
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -400,35 +456,33 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     database = "server" if os.environ.get("DATABASE_URL") else "embedded"
+    pinning = bool(pinned(0)) and not args.unpinned
     print(
         f"database: {database}; {args.clients} clients; pinned (load core 0, servers core 1): "
-        f"{bool(pinned(0))}"
+        f"{pinning}; processes per service: {args.workers}; rounds: {args.rounds}"
     )
+    runs: dict[int, list[dict[str, Any]]] = {workers: [] for workers in args.workers}
     try:
-        with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
-            ports = {name: free_port() for name in SERVICES}
-            env = service_env(url, ports)
-            urls = start_services(servers, SERVICES, env, ports, prefix=tuple(pinned(1)))
-            plan = prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args)
-            print(f"running {args.warmup:g} s warm-up + {args.duration:g} s measured")
-            # Its own process, so the generator's CPU never competes with this one's.
-            with ProcessPoolExecutor(max_workers=1) as pool:
-                tallies, seconds = pool.submit(run_load, plan).result()
+        for _ in range(args.rounds):  # interleaved, so drift hits every count alike
+            for workers in args.workers:
+                summary = measure(args, workers)
+                report(summary, database)
+                runs[workers].append(summary)
     except KeyboardInterrupt:
         print("interrupted; servers stopped and the bench database dropped")
         return 130
-    summary = summarize(tallies, seconds)
-    report(summary, database)
     results = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
-        "pinned": bool(pinned(0)),
+        "pinned": pinning,
         "database": database,
         "clients": args.clients,
         "duration_s": args.duration,
         "mix": dict(zip(CLASSES, WEIGHTS, strict=True)),
-        **summary,
+        "runs": {str(workers): summaries for workers, summaries in runs.items()},
     }
+    if len(runs) > 1 or args.rounds > 1:
+        results["medians"] = compare(runs)
     (RESULTS_DIR / "load.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"results written to {RESULTS_DIR / 'load.json'}")
     return 0
