@@ -8,7 +8,6 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -22,7 +21,7 @@ from cli import data
 from cli.database import CommandError, database_url
 from cli.up import run
 from shared.auth import Role
-from shared.embedded import EmbeddedPostgres
+from shared.embedded import EmbeddedPostgres, data_dir
 from shared.migrate import migrate_all
 from shared.observability import configure_logging
 from shared.settings import Settings
@@ -212,7 +211,7 @@ def create_api_key(
 def down() -> None:
     """Stop an embedded PostgreSQL left running by a run that was killed."""
     settings = _settings()
-    embedded = EmbeddedPostgres(Path(settings.data_dir) if settings.data_dir else None)
+    embedded = EmbeddedPostgres(data_dir(settings))
     err.print("stopped the embedded PostgreSQL" if embedded.force_stop() else "nothing to stop")
 
 

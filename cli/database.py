@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
 
 from shared.db import libpq_url
-from shared.embedded import EmbeddedPostgres
+from shared.embedded import EmbeddedPostgres, data_dir
 from shared.settings import Settings
 
 
@@ -47,7 +46,7 @@ def database_url(settings: Settings) -> Iterator[str]:
         check_reachable(settings.database_url)
         yield settings.database_url
         return
-    embedded = EmbeddedPostgres(_data_dir(settings))
+    embedded = EmbeddedPostgres(data_dir(settings))
     try:
         url = embedded.start()
     except Exception as exc:
@@ -56,7 +55,3 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield url
     finally:
         embedded.stop()
-
-
-def _data_dir(settings: Settings) -> Path | None:
-    return Path(settings.data_dir) if settings.data_dir else None

@@ -25,7 +25,6 @@ import sys
 import time
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -37,7 +36,7 @@ from rich.table import Table
 from cli.data import seed_all
 from cli.database import CommandError, database_url, describe
 from cli.worker import maildir_of
-from shared.embedded import default_data_dir
+from shared.embedded import data_dir
 from shared.migrate import migrate_all
 from shared.observability import configure_logging
 from shared.settings import SERVICE_NAMES, Settings
@@ -188,8 +187,7 @@ def _stop(children: list[Child], reporter: Reporter) -> None:
 def _database_row(settings: Settings, url: str) -> str:
     if settings.database_url is not None:
         return describe(url)
-    data_dir = Path(settings.data_dir) if settings.data_dir else default_data_dir()
-    return f"embedded PostgreSQL, data in {data_dir / 'pgdata'}"
+    return f"embedded PostgreSQL, data in {data_dir(settings) / 'pgdata'}"
 
 
 def _summary(settings: Settings, host: str, database: str) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ from services.transfer.service import webhooks as transfer_webhooks
 from shared.app import NotReady, create_service_app
 from shared.auth import derive_key
 from shared.db import Database, libpq_url
-from shared.embedded import default_data_dir
+from shared.embedded import data_dir
 from shared.idempotency import expire_keys
 from shared.mail import Mailer, build_message, mailer_for
 from shared.outbox import (
@@ -81,8 +81,7 @@ log = structlog.get_logger("magnet.worker")
 
 
 def maildir_of(settings: Settings) -> Path:
-    base = Path(settings.data_dir) if settings.data_dir else default_data_dir()
-    return base / "mail"
+    return data_dir(settings) / "mail"
 
 
 class Worker:

@@ -21,11 +21,15 @@ from typing import Any
 import platformdirs
 
 from shared.db import with_database
+from shared.settings import Settings
 
 DATABASE = "magnet"
 
 
-def default_data_dir() -> Path:
+def data_dir(settings: Settings) -> Path:
+    """Where the embedded database and the Maildir live: MAGNET_DATA_DIR, else the user's."""
+    if settings.data_dir:
+        return Path(settings.data_dir)
     return platformdirs.user_data_path("magnet", appauthor=False)
 
 
@@ -62,8 +66,8 @@ def _alive(pid: int) -> bool:
 
 
 class EmbeddedPostgres:
-    def __init__(self, data_dir: Path | None = None) -> None:
-        self.data_dir = data_dir or default_data_dir()
+    def __init__(self, directory: Path | None = None) -> None:
+        self.data_dir = directory or data_dir(Settings())
         self.pgdata = self.data_dir / "pgdata"
         self._server: Any = None
 
