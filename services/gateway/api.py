@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.gateway import schemas, service
+from services.gateway import residents, schemas, service
 from services.gateway.oauth import oauth2_refusals
 from services.gateway.passwords import PasswordHashing
-from shared.auth import CLIENT_AUDIENCE, AdminPrincipal, CurrentPrincipal, issue_token
-from shared.db import ReadConnection, Session
+from shared.auth import CLIENT_AUDIENCE, AdminPrincipal, CurrentPrincipal, Role, issue_token
+from shared.db import DatabaseDep, ReadConnection, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import REPLAY_HEADER, Idempotency
 from shared.merge_patch import merge_patch_of
@@ -63,10 +63,21 @@ async def token(
 @router.get(
     "/me",
     operation_id="me-get",
-    summary="Who the bearer token belongs to",
-    responses=problem_responses(401),
+    summary="Who the bearer token belongs to (a resident's name, email and language too)",
+    responses={
+        200: {
+            "description": "Successful Response",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        },
+        **problem_responses(401),
+    },
 )
-async def me(principal: CurrentPrincipal) -> schemas.Me:
+async def me(principal: CurrentPrincipal, response: Response, database: DatabaseDep) -> schemas.Me:
+    if principal.role is Role.RESIDENT:
+        # The account's version: `DELETE /api/v1/auth/me` needs it in `If-Match`.
+        async with database.read_engine.connect() as connection:
+            account = await residents.account(connection, principal)
+        response.headers["ETag"] = etag_of(account.version)
     return schemas.Me.model_validate(principal.model_dump())
 
 
