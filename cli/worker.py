@@ -33,6 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from services.gateway import mails as identity_mails
+from services.gateway import residents
 from services.gateway.tokens import token_key
 from services.participation import mails
 from services.participation.service import notices, registrations
@@ -285,6 +286,7 @@ class Worker:
             "reminders": notices.queue_reminders,
             "registration-retention": lambda session: notices.erase_expired(session, retention),
             "change-feed-pruning": changes.prune,
+            "unverified-residents": residents.forget_unverified,
         }
         for schema in IDEMPOTENCY_SCHEMAS:
             jobs[f"idempotency-expiry:{schema}"] = (

@@ -15,15 +15,15 @@ transaction; if participation cannot do its part, nothing is deleted.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.gateway import schemas
 from services.gateway.http1 import UpstreamError
-from services.gateway.models import SCHEMA, User
+from services.gateway.models import SCHEMA, AccountToken, User
 from services.gateway.tokens import Purpose, Topic, issue, use, void
 from services.gateway.upstreams import Upstream
 from shared.auth import Principal, Role
@@ -33,6 +33,11 @@ from shared.peers import raw_tracing_headers
 from shared.problems import BadRequest, NotFound, Problem, ServiceUnavailable
 
 MAIL_DOMAIN = "magnet-celje.si"
+# A sign-up never verified is forgotten this long after it was made, once no verification
+# link of it still works: the address may have been typed by someone else.
+UNVERIFIED_KEPT = timedelta(days=7)
+# Used and expired tokens are kept a day, for the record of what happened to a link.
+SPENT_TOKENS_KEPT = timedelta(days=1)
 CONTRIBUTIONS = "/api/v1/participation/me/contributions"
 ACCEPTED_SIGN_UP = (
     "If this address can receive mail, a message is on its way to it: follow its link to "
@@ -257,3 +262,33 @@ async def delete_account(session: AsyncSession, principal: Principal, if_match: 
     outbox = outbox_table(SCHEMA)
     await session.execute(delete(outbox).where(outbox.c.target == _target(user_id)))
     await session.execute(delete(User).where(User.id == user_id))
+
+
+async def forget_unverified(session: AsyncSession) -> int:
+    """Delete sign-ups never verified (and their queued mail), and spent tokens; the number
+    of accounts deleted. Run by the worker's schedule."""
+    live_link = exists().where(
+        AccountToken.user_id == User.id,
+        AccountToken.purpose == Purpose.VERIFY.value,
+        AccountToken.expires_at > func.now(),
+    )
+    forgotten = list(
+        await session.scalars(
+            delete(User)
+            .where(
+                User.role == Role.RESIDENT.value,
+                User.verified_at.is_(None),
+                User.created_at < func.now() - UNVERIFIED_KEPT,
+                ~live_link,
+            )
+            .returning(User.id)
+        )
+    )
+    outbox = outbox_table(SCHEMA)
+    if forgotten:
+        targets = [_target(user_id) for user_id in forgotten]
+        await session.execute(delete(outbox).where(outbox.c.target.in_(targets)))
+    await session.execute(
+        delete(AccountToken).where(AccountToken.expires_at < func.now() - SPENT_TOKENS_KEPT)
+    )
+    return len(forgotten)

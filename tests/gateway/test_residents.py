@@ -516,6 +516,48 @@ class TestOwnData:
             assert (await gateway.get(f"{AUTH}/me", headers=bearer(token))).status_code == 200
 
 
+class TestForgetting:
+    async def test_sign_ups_never_verified_are_forgotten_a_week_later(
+        self,
+        gateway_app: GatewayFactory,
+        mail_server: MailServer,
+        worker: Worker,
+        database_url: str,
+    ) -> None:
+        stale, recent = unique_email("stale"), unique_email("recent")
+        async with gateway_app() as gateway:
+            for email in (stale, recent):
+                assert (await sign_up(gateway, email)).status_code == 202
+            verified = await verified_resident(gateway, mail_server, "old-but-verified")
+        for email in (stale, verified):
+            [account] = await account_rows(database_url, email)
+            await sql(
+                database_url,
+                "UPDATE identity.users SET created_at = now() - interval '8 days' WHERE id = $1",
+                account["id"],
+            )
+            await sql(
+                database_url,
+                "UPDATE identity.account_tokens SET created_at = now() - interval '8 days', "
+                "expires_at = now() - interval '6 days' WHERE user_id = $1",
+                account["id"],
+            )
+
+        done = await worker.run_schedules()
+
+        assert done["unverified-residents"] is not None and done["unverified-residents"] >= 1
+        assert await account_rows(database_url, stale) == []
+        assert len(await account_rows(database_url, recent)) == 1
+        assert len(await account_rows(database_url, verified)) == 1
+        spent = await sql(
+            database_url,
+            "SELECT count(*) AS n FROM identity.account_tokens t JOIN identity.users u "
+            "ON u.id = t.user_id WHERE u.email = $1",
+            verified,
+        )
+        assert spent[0]["n"] == 0
+
+
 # Staff and residents keep apart --------------------------------------------------------------
 
 
