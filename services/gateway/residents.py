@@ -26,11 +26,12 @@ from services.gateway.http1 import UpstreamError
 from services.gateway.models import SCHEMA, AccountToken, User
 from services.gateway.tokens import Purpose, Topic, issue, use, void
 from services.gateway.upstreams import Upstream
-from shared.auth import Principal, Role
+from shared.auth import FORWARDED_TOKEN_TTL_SECONDS, Principal, Role, issue_token
 from shared.etag import require_if_match
 from shared.outbox import Kind, enqueue, outbox_table
 from shared.peers import raw_tracing_headers
 from shared.problems import BadRequest, NotFound, Problem, ServiceUnavailable
+from shared.settings import Settings
 
 MAIL_DOMAIN = "magnet-celje.si"
 # A sign-up never verified is forgotten this long after it was made, once no verification
@@ -236,6 +237,19 @@ async def check_deletion(
 ) -> None:
     """Before anything is asked of participation: the account is there, the ETag current."""
     require_if_match(if_match, (await account(connection, principal)).version)
+
+
+def acting_for(user: schemas.User, settings: Settings) -> str:
+    """The `Authorization` of a short-lived service token of a resident, for an admin who
+    deletes their account: participation anonymises what that resident wrote."""
+    principal = Principal(
+        subject=str(user.id),
+        role=Role.RESIDENT,
+        name=user.name,
+        email=user.email,
+        language=user.language.value if user.language else None,
+    )
+    return f"Bearer {issue_token(principal, settings, FORWARDED_TOKEN_TTL_SECONDS)}"
 
 
 async def anonymise_contributions(participation: Upstream, authorization: str) -> None:

@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, EmailStr, Field, SecretStr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.auth import Role
 from shared.i18n import Language
@@ -139,7 +147,10 @@ class ResidentAccount(BaseModel):
 
 
 class Contributions(BaseModel):
-    """What the resident wrote in labs, as the participation service keeps it."""
+    """What the resident wrote in labs, as the participation service keeps it (anything
+    more it keeps about them is exported too)."""
+
+    model_config = ConfigDict(extra="allow")
 
     proposals: list[dict[str, Any]]
     comments: list[dict[str, Any]]

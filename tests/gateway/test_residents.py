@@ -486,6 +486,39 @@ class TestOwnData:
             )
             assert left[0]["n"] == 0
 
+    async def test_an_admin_deleting_a_resident_has_participation_anonymise_them_first(
+        self,
+        gateway_app: GatewayFactory,
+        participation_stand_in: ParticipationStandIn,
+        mail_server: MailServer,
+        worker: Worker,
+        admin: dict[str, str],
+        database_url: str,
+        settings: Settings,
+    ) -> None:
+        async with gateway_app(participation_url=participation_stand_in.url) as gateway:
+            email = await verified_resident(gateway, mail_server, "deleted-by-admin")
+            [account] = await account_rows(database_url, email)
+            url = f"{AUTH}/users/{account['id']}"
+            read = await gateway.get(url, headers=admin)
+            assert read.json()["role"] == "resident"
+            assert read.json()["name"] == "Ana Novak"
+            participation_stand_in.delete_status = 500
+            refused = await gateway.delete(url, headers={**admin, "If-Match": read.headers["etag"]})
+            assert refused.status_code == 503
+            assert len(await account_rows(database_url, email)) == 1
+
+            participation_stand_in.delete_status = 204
+            deleted = await gateway.delete(url, headers={**admin, "If-Match": read.headers["etag"]})
+            assert deleted.status_code == 204, deleted.text
+
+        calls = [call for call in participation_stand_in.calls if call.method == "DELETE"]
+        assert [call.path for call in calls] == [CONTRIBUTIONS, CONTRIBUTIONS]
+        assert calls[-1].authorization is not None
+        acting_for = verify_token(calls[-1].authorization.removeprefix("Bearer "), settings)
+        assert (acting_for.subject, acting_for.role) == (str(account["id"]), Role.RESIDENT)
+        assert await account_rows(database_url, email) == []
+
     @pytest.mark.parametrize("participation", ["down", "refusing"])
     async def test_when_participation_cannot_anonymise_nothing_is_deleted(
         self,

@@ -85,6 +85,8 @@ export const userCreate = <ThrowOnError extends boolean = false>(options: Option
 
 /**
  * Delete a user; their tokens are refused at once (admin only)
+ *
+ * A resident's contributions are first anonymised by the participation service, as when they delete their own account; if it cannot, 503 and nothing is deleted.
  */
 export const userDelete = <ThrowOnError extends boolean = false>(options: Options<UserDeleteData, ThrowOnError>) => (options.client ?? client).delete<UserDeleteResponses, UserDeleteErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -3216,7 +3216,8 @@ export type CityOverview = {
 /**
  * Contributions
  *
- * What the resident wrote in labs, as the participation service keeps it.
+ * What the resident wrote in labs, as the participation service keeps it (anything
+ * more it keeps about them is exported too).
  */
 export type Contributions = {
     /**
@@ -3237,6 +3238,7 @@ export type Contributions = {
     supports: Array<{
         [key: string]: unknown;
     }>;
+    [key: string]: unknown;
 };
 
 /**
