@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.gateway.models import AccountToken
+from services.gateway.models import AccountToken, User
 from shared.auth import derive_key
 from shared.settings import Settings
 
@@ -90,7 +90,14 @@ async def holder(connection: AsyncConnection, token: str, purpose: Purpose) -> u
 
 async def use(session: AsyncSession, token: str, purpose: Purpose) -> uuid.UUID | None:
     """Use a live token once: the account it belongs to, or None (unknown, expired, used).
-    Every other live token of the account for the same purpose is void from now on."""
+    Every other live token of the account for the same purpose is void from now on.
+
+    The account's row is locked before its tokens, as every other change to an account
+    does (a sign-up again, a deletion): one order of locks, so no deadlock."""
+    holder_id = await holder(await session.connection(), token, purpose)
+    if holder_id is None:
+        return None
+    await session.execute(select(User.id).where(User.id == holder_id).with_for_update())
     user_id: uuid.UUID | None = await session.scalar(
         update(AccountToken)
         .where(*_live(token, purpose))

@@ -8,6 +8,7 @@ gateway code in front of the real database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -254,6 +255,21 @@ class TestSignUp:
             assert forged.status_code == 400
             assert (await login(gateway, second)).status_code == 401
             assert (await account_rows(database_url, second))[0]["verified_at"] is None
+
+    async def test_a_link_clicked_many_times_at_once_verifies_once(
+        self, gateway_app: GatewayFactory, mail_server: MailServer, worker: Worker
+    ) -> None:
+        email = unique_email("at-once")
+        async with gateway_app() as gateway:
+            assert (await sign_up(gateway, email)).status_code == 202
+            [mail] = await mail_server.wait_for(email)
+            body = {"token": token_in(mail)}
+            answers = await asyncio.gather(
+                *(gateway.post(f"{AUTH}/residents/verify", json=body) for _ in range(6))
+            )
+            logged_in = await login(gateway, email)
+        assert sorted(answer.status_code for answer in answers) == [204, 400, 400, 400, 400, 400]
+        assert logged_in.status_code == 200
 
     async def test_signing_up_again_with_a_known_address_answers_the_same_and_creates_nothing(
         self,
