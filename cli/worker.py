@@ -2,7 +2,8 @@
 schedules (reminders, retention, pruning).
 
 It sits above the services, like the CLI: it reads each service's outbox and lets that
-service write its own mail (`services.participation.mails`) or find its webhook endpoint
+service write its own mail (`services.participation.mails`, `services.gateway.mails` for
+identity's mail to residents) or find its webhook endpoint
 (`services.transfer.service.webhooks`). Several workers may run at once: rows are claimed
 with `FOR UPDATE SKIP LOCKED` (see `shared.outbox`) and every schedule runs under a
 transaction-scoped advisory lock and is idempotent.
@@ -31,6 +32,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from services.gateway import mails as identity_mails
+from services.gateway import residents
+from services.gateway.tokens import token_key
 from services.participation import mails
 from services.participation.service import notices, registrations
 from services.transfer.service import changes
@@ -55,7 +59,9 @@ from shared.outbox import (
 from shared.settings import Environment, Settings, get_settings
 from shared.webhooks import deliver as deliver_webhook
 
-OUTBOXES = ("participation", "transfer")
+OUTBOXES = ("participation", "transfer", "identity")
+# What each service's mail renderer answers: a recipient and the mail's payload.
+Mail = identity_mails.Mail | mails.Mail
 IDEMPOTENCY_SCHEMAS = ("catalog", "participation", "transfer", "identity")
 LOOPS_PER_OUTBOX = 2
 SCHEDULE_EVERY_SECONDS = 60.0
@@ -109,13 +115,23 @@ class Worker:
         )
         return email
 
-    async def _mail(self, message: Message) -> Result:
+    async def _identity_mail(self, message: Message) -> Mail | None:
+        async with self.read_engine.connect() as connection:  # reads only: no transaction
+            return await identity_mails.render(
+                connection,
+                message.topic,
+                message.payload,
+                app_url=self.settings.app_base_url,
+                token_key=token_key(self.settings),
+            )
+
+    async def _participation_mail(self, message: Message) -> Mail | None:
         async with self.read_engine.connect() as connection:  # reads only: no transaction
 
             async def user_email(user_id: str) -> str | None:
                 return await self._user_email(connection, user_id)
 
-            mail = await mails.render(
+            return await mails.render(
                 connection,
                 message.topic,
                 message.payload,
@@ -123,8 +139,14 @@ class Worker:
                 token_key=derive_key(self.settings, registrations.CANCEL_KEY_PURPOSE),
                 user_email=user_email,
             )
+
+    async def _mail(self, message: Message) -> Result:
+        if message.schema == "identity":
+            mail = await self._identity_mail(message)
+        else:
+            mail = await self._participation_mail(message)
         if mail is None:
-            return Result(Outcome.FAILED, None, "nobody to tell: the address was erased")
+            return Result(Outcome.FAILED, None, "nobody (left) to tell, or nothing to say")
         return await self.mailer.send(
             build_message(
                 sender=self.settings.mail_from,
@@ -263,6 +285,7 @@ class Worker:
             "reminders": notices.queue_reminders,
             "registration-retention": lambda session: notices.erase_expired(session, retention),
             "change-feed-pruning": changes.prune,
+            "unverified-residents": residents.forget_unverified,
         }
         for schema in IDEMPOTENCY_SCHEMAS:
             jobs[f"idempotency-expiry:{schema}"] = (

@@ -66,16 +66,19 @@ class SharedRateLimits:
                 error=f"{type(exc).__name__}: {exc}",
             )
 
-    def limit(self, per_minute: int, scope: str) -> SharedRateLimit:
-        return SharedRateLimit(self, per_minute, scope)
+    def limit(self, amount: int, scope: str, *, minutes: int = 1) -> SharedRateLimit:
+        return SharedRateLimit(self, amount, scope, minutes=minutes)
 
 
 class SharedRateLimit:
-    """`per_minute` requests a minute per key, over every process that shares the store."""
+    """`amount` requests per `minutes` minutes per key, over every process that shares the
+    store."""
 
-    def __init__(self, store: SharedRateLimits, per_minute: int, scope: str) -> None:
+    def __init__(
+        self, store: SharedRateLimits, amount: int, scope: str, *, minutes: int = 1
+    ) -> None:
         self.store = store
-        self.item = RateLimitItemPerMinute(per_minute)
+        self.item = RateLimitItemPerMinute(amount, minutes)
         self.scope = scope  # keeps two limits' counters for one key apart
 
     async def take(self, key: str) -> float:

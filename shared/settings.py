@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Where clients reach the platform (the gateway, or a proxy in front of it): every link
     # the API hands out starts with it. Unset: the gateway's own address.
     public_url: str | None = None
+    # Where people open the links of their mails (the web app's pages that verify an address
+    # or set a new password, by POSTing the link's token). Unset: the public address.
+    app_url: str | None = None
 
     # Four processes share one PostgreSQL (100 connections by default): 4 x 20 leaves room.
     # No overflow by default: overflow connections are opened and closed per request under
@@ -90,6 +93,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_key_prefix: str = "magnet"
     login_attempts_per_address_per_minute: int = Field(default=60, ge=1)
+    # Residents' sign-ups and password resets, per hour: from one client address, and for
+    # one email address (each sends a mail, so these also bound the mail one address gets).
+    resident_requests_per_address_per_hour: int = Field(default=30, ge=1)
+    resident_requests_per_email_per_hour: int = Field(default=5, ge=1)
     # Who publishes the transfer plans as IATI activities (the transfer service's iati.xml).
     # The ref prefixes every activity identifier, so it may not hold / & | ? or spaces.
     iati_reporting_org_ref: str = Field(
@@ -165,7 +172,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a postgresql:// URL, got scheme {parts.scheme!r}")
         return value
 
-    @field_validator("public_url")
+    @field_validator("public_url", "app_url")
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
         if value is None or value == "":
@@ -202,6 +209,11 @@ class Settings(BaseSettings):
             return self.public_url
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def app_base_url(self) -> str:
+        """The web app's address without a trailing slash: `MAGNET_APP_URL` or the public one."""
+        return self.app_url or self.public_base_url
 
     def service_url(self, name: str) -> str:
         configured: str | None = getattr(self, f"{name}_url", None)

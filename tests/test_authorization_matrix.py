@@ -24,12 +24,20 @@ from shared.settings import Settings
 pytestmark = pytest.mark.slow
 
 CITIES = ("varazdin", "kosice", "nardo")
-CALLERS = ("anonymous", "editor", "coordinator", *(f"partner:{c}" for c in CITIES), "admin")
+CALLERS = (
+    "anonymous",
+    "resident",
+    "editor",
+    "coordinator",
+    *(f"partner:{c}" for c in CITIES),
+    "admin",
+)
 AUTHENTICATED = frozenset(CALLERS) - {"anonymous"}
 ADMIN = frozenset({"admin"})
 EDITORS = frozenset({"editor", "admin"})
 COORDINATORS = frozenset({"coordinator", "admin"})
 EVERYONE = frozenset(CALLERS)
+RESIDENTS = frozenset({"resident"})
 
 
 def city_writers(city: str) -> frozenset[str]:
@@ -77,6 +85,16 @@ POLICY = [
           witnesses=("/api/v1/auth/api-keys",)),
     Write("DELETE", "/api/v1/auth/api-keys/{key_id}", f"/api/v1/auth/api-keys/{RANDOM}", ADMIN,
           headers=STALE),
+    # residents sign up, verify and reset without a credential; only a resident deletes
+    # their own account (staff accounts are an admin's to delete)
+    Write("POST", "/api/v1/auth/residents", "/api/v1/auth/residents", EVERYONE, {}),
+    Write("POST", "/api/v1/auth/residents/verify", "/api/v1/auth/residents/verify", EVERYONE,
+          {"token": "not-a-mailed-token"}),
+    Write("POST", "/api/v1/auth/password-reset", "/api/v1/auth/password-reset", EVERYONE, {}),
+    Write("POST", "/api/v1/auth/password-reset/confirm", "/api/v1/auth/password-reset/confirm",
+          EVERYONE, {"token": "not-a-mailed-token", "password": "a-long-enough-password"}),
+    Write("DELETE", "/api/v1/auth/me", "/api/v1/auth/me", RESIDENTS, headers=STALE,
+          witnesses=("/api/v1/auth/users?limit=100",)),
     # catalog: editors
     Write("POST", "/api/v1/catalog/entries", "/api/v1/catalog/entries", EDITORS, {}),
     Write("PATCH", "/api/v1/catalog/entries/{ref}", "/api/v1/catalog/entries/towns-living-room",
@@ -184,6 +202,7 @@ def credentials(settings: Settings) -> dict[str, dict[str, str]]:
 
     return {
         "anonymous": {},
+        "resident": bearer(Role.RESIDENT),
         "editor": bearer(Role.EDITOR),
         "coordinator": bearer(Role.COORDINATOR),
         **{f"partner:{city}": bearer(Role.PARTNER, city) for city in CITIES},

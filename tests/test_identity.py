@@ -184,6 +184,9 @@ class TestApiKeys:
             "role": "partner",
             "city": "kosice",
             "kind": "api_key",
+            "email": None,
+            "name": None,
+            "language": None,
         }
         listed = await gateway.get("/api/v1/auth/api-keys", headers=admin)
         assert key not in listed.text

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from services.gateway import schemas, service
+from services.gateway import residents, schemas, service
 from services.gateway.oauth import oauth2_refusals
 from services.gateway.passwords import PasswordHashing
-from shared.auth import CLIENT_AUDIENCE, AdminPrincipal, CurrentPrincipal, issue_token
-from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get, etag_of
+from services.gateway.upstreams import upstream
+from shared.auth import CLIENT_AUDIENCE, AdminPrincipal, CurrentPrincipal, Role, issue_token
+from shared.db import DatabaseDep, ReadConnection, Session
+from shared.etag import IfMatch, conditional_get, etag_of, require_if_match
 from shared.idempotency import REPLAY_HEADER, Idempotency
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Paging
@@ -63,10 +64,21 @@ async def token(
 @router.get(
     "/me",
     operation_id="me-get",
-    summary="Who the bearer token belongs to",
-    responses=problem_responses(401),
+    summary="Who the bearer token belongs to (a resident's name, email and language too)",
+    responses={
+        200: {
+            "description": "Successful Response",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        },
+        **problem_responses(401),
+    },
 )
-async def me(principal: CurrentPrincipal) -> schemas.Me:
+async def me(principal: CurrentPrincipal, response: Response, database: DatabaseDep) -> schemas.Me:
+    if principal.role is Role.RESIDENT:
+        # The account's version: `DELETE /api/v1/auth/me` needs it in `If-Match`.
+        async with database.read_engine.connect() as connection:
+            account = await residents.account(connection, principal)
+        response.headers["ETag"] = etag_of(account.version)
     return schemas.Me.model_validate(principal.model_dump())
 
 
@@ -148,11 +160,28 @@ async def update_user(
     "/users/{user_id}",
     status_code=204,
     summary="Delete a user; their tokens are refused at once (admin only)",
-    responses=problem_responses(401, 403, 404, 409, 412, 428),
+    description=(
+        "A resident's contributions are first anonymised by the participation service, as "
+        "when they delete their own account; if it cannot, 503 and nothing is deleted."
+    ),
+    responses=problem_responses(401, 403, 404, 409, 412, 428, 503),
 )
 async def delete_user(
-    user_id: uuid.UUID, admin: AdminPrincipal, session: Session, if_match: IfMatch = None
+    user_id: uuid.UUID,
+    request: Request,
+    admin: AdminPrincipal,
+    database: DatabaseDep,
+    session: Session,
+    if_match: IfMatch = None,
 ) -> Response:
+    async with database.read_engine.connect() as connection:
+        user = await service.get_user(connection, user_id)
+    if user.role is Role.RESIDENT:
+        require_if_match(if_match, user.version)  # before participation is asked anything
+        authorization = residents.acting_for(user, _settings(request))
+        await residents.anonymise_contributions(
+            upstream(request.app, "participation"), authorization
+        )
     await service.delete_user(session, user_id, if_match, acting=admin)
     return Response(status_code=204)
 

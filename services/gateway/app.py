@@ -27,6 +27,8 @@ from services.gateway.models import SCHEMA
 from services.gateway.openapi import MergedOpenAPI
 from services.gateway.passwords import PasswordHashing, available_cores
 from services.gateway.proxy import ProxyApp, route_of
+from services.gateway.resident_limits import ResidentLimits
+from services.gateway.residents_api import router as residents_router
 from services.gateway.upstreams import Upstream, upstream_sessions
 from shared.app import READY_TIMEOUT_SECONDS, create_service_app
 from shared.db import Database
@@ -144,7 +146,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
         name="gateway",
         schema=SCHEMA,
         title="MAGNET gateway",
-        routers=[identity_router, dashboard_router],
+        routers=[identity_router, residents_router, dashboard_router],
         peers=SERVICE_NAMES,
         settings=settings,
         extra_lifespan=_gateway_lifespan,
@@ -168,6 +170,7 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.login_limiter = LoginLimiter(
         settings.login_attempts_per_minute, settings.login_attempts_per_address_per_minute
     )
+    app.state.resident_limits = ResidentLimits(settings)
     app.state.password_hashing = PasswordHashing(
         slots=settings.password_hashing_threads or available_cores(),
         per_address=settings.logins_at_once_per_address,

@@ -40,7 +40,7 @@ class TokenBuckets:
 
     def __init__(
         self,
-        per_minute: int,
+        per_minute: float,
         *,
         burst: int | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -73,10 +73,11 @@ class TokenBuckets:
 
 
 class LocalRateLimit:
-    """Token buckets in this process, behind the same `take` as a shared limit."""
+    """Token buckets in this process, behind the same `take` as a shared limit: `amount`
+    requests per `minutes` minutes, all of them at once if need be."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.buckets = TokenBuckets(per_minute)
+    def __init__(self, amount: int, minutes: int = 1) -> None:
+        self.buckets = TokenBuckets(amount / minutes, burst=amount)
 
     async def take(self, key: str) -> float:
         return self.buckets.take(key)
@@ -86,10 +87,15 @@ class RateLimit(Protocol):
     async def take(self, key: str) -> float: ...
 
 
-def rate_limit(per_minute: int, shared: SharedRateLimits | None, scope: str) -> RateLimit | None:
-    if not per_minute:
+def rate_limit(
+    amount: int, shared: SharedRateLimits | None, scope: str, *, minutes: int = 1
+) -> RateLimit | None:
+    """`amount` requests per `minutes` minutes per key; None when `amount` is 0 (no limit)."""
+    if not amount:
         return None
-    return shared.limit(per_minute, scope) if shared else LocalRateLimit(per_minute)
+    if shared:
+        return shared.limit(amount, scope, minutes=minutes)
+    return LocalRateLimit(amount, minutes)
 
 
 def too_many(scope: Scope, wait: float, detail: str) -> Response:

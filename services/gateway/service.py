@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import uuid
+from typing import Protocol
 
 import httpx
 from sqlalchemy import delete, func, select, update
@@ -32,7 +33,34 @@ from shared.problems import Conflict, NotFound, Unauthorized, UnprocessableConte
 from shared.settings import Settings
 
 API_KEY_PREFIX = "mgk_"
-_LOGIN_COLUMNS = (User.id, User.password_hash, User.role, User.city, User.disabled, User.version)
+_RESIDENT_COLUMNS = (User.name, User.email, User.language)
+
+
+class _ResidentRow(Protocol):
+    role: str
+    name: str | None
+    email: str
+    language: str | None
+
+
+_LOGIN_COLUMNS = (
+    User.id,
+    User.password_hash,
+    User.role,
+    User.city,
+    User.disabled,
+    User.version,
+    User.verified_at,
+    *_RESIDENT_COLUMNS,
+)
+
+
+def _resident_claims(row: _ResidentRow) -> dict[str, str | None]:
+    """A resident's name, verified email and language, carried in their tokens so the
+    services can sign and mail what they write; nothing for other roles."""
+    if row.role != Role.RESIDENT.value:
+        return {}
+    return {"name": row.name, "email": row.email, "language": row.language}
 
 
 async def authenticate(
@@ -54,8 +82,18 @@ async def authenticate(
         raise Unauthorized("The email or password is not correct.")
     if row.disabled:
         raise Unauthorized("This account is disabled; ask an administrator.")
+    if row.role == Role.RESIDENT.value and row.verified_at is None:
+        # Said only to whoever knows the password: it tells nobody else the address is known.
+        raise Unauthorized(
+            "This email address is not verified yet: follow the link in the mail we sent "
+            "(or sign up again for a new one)."
+        )
     return Principal(
-        subject=str(row.id), role=Role(row.role), city=row.city, generation=row.version
+        subject=str(row.id),
+        role=Role(row.role),
+        city=row.city,
+        generation=row.version,
+        **_resident_claims(row),
     )
 
 
@@ -66,7 +104,7 @@ async def resolve_user(connection: AsyncConnection, principal: Principal) -> Pri
     if (user_id := _uuid_or_none(principal.subject)) is not None:
         row = (
             await connection.execute(
-                select(User.role, User.city).where(
+                select(User.role, User.city, *_RESIDENT_COLUMNS).where(
                     User.id == user_id,
                     User.version == principal.generation,
                     User.disabled.is_(False),
@@ -75,7 +113,9 @@ async def resolve_user(connection: AsyncConnection, principal: Principal) -> Pri
         ).one_or_none()
     if row is None:
         raise Unauthorized("The token is no longer valid; log in again.")
-    return Principal(subject=principal.subject, role=Role(row.role), city=row.city)
+    return Principal(
+        subject=principal.subject, role=Role(row.role), city=row.city, **_resident_claims(row)
+    )
 
 
 async def check_city(transfer: httpx.AsyncClient, city: str) -> None:
@@ -95,6 +135,9 @@ _USER_COLUMNS = (
     User.disabled,
     User.version,
     User.created_at,
+    User.name,
+    User.language,
+    User.verified_at,
 )
 
 
@@ -135,6 +178,11 @@ def patched_user(current: schemas.User, patch: schemas.UserPatch) -> schemas.Use
                 errors=[ValidationIssue(loc=["body", name], msg="may not be null")],
             )
     updated = current.model_copy(update=changes)
+    if (updated.role is Role.RESIDENT) != (current.role is Role.RESIDENT):
+        raise UnprocessableContent(
+            "Residents sign up themselves, and a resident's account stays a resident's.",
+            errors=[ValidationIssue(loc=["body", "role"], msg="resident role cannot be given")],
+        )
     if (updated.role is Role.PARTNER) != (updated.city is not None):
         raise UnprocessableContent(
             "A partner needs a city, and only a partner has one.",

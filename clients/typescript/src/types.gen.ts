@@ -3017,6 +3017,18 @@ export type SyncBatch = {
 };
 
 /**
+ * Accepted
+ *
+ * The same answer whatever the address: it never tells whether an account exists.
+ */
+export type Accepted = {
+    /**
+     * Detail
+     */
+    detail: string;
+};
+
+/**
  * ApiKey
  */
 export type ApiKey = {
@@ -3202,6 +3214,34 @@ export type CityOverview = {
 };
 
 /**
+ * Contributions
+ *
+ * What the resident wrote in labs, as the participation service keeps it (anything
+ * more it keeps about them is exported too).
+ */
+export type Contributions = {
+    /**
+     * Proposals
+     */
+    proposals: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Comments
+     */
+    comments: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Supports
+     */
+    supports: Array<{
+        [key: string]: unknown;
+    }>;
+    [key: string]: unknown;
+};
+
+/**
  * DashboardEvent
  */
 export type DashboardEvent = {
@@ -3319,6 +3359,8 @@ export type DashboardIndicatorProgress = {
 export type Me = {
     /**
      * Subject
+     *
+     * The account's id (the API key's for a partner system).
      */
     subject: string;
     role: Role;
@@ -3330,6 +3372,20 @@ export type Me = {
      * Kind
      */
     kind: 'user' | 'api_key';
+    /**
+     * Email
+     */
+    email?: string | null;
+    /**
+     * Name
+     *
+     * A resident's name.
+     */
+    name?: string | null;
+    /**
+     * A resident's language.
+     */
+    language?: Language | null;
 };
 
 /**
@@ -3387,6 +3443,26 @@ export type NewApiKey = {
 };
 
 /**
+ * NewResident
+ */
+export type NewResident = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Name
+     *
+     * Signs the resident's contributions.
+     */
+    name: string;
+    /**
+     * The language of the mail the resident gets.
+     */
+    language: Language;
+};
+
+/**
  * NewUser
  */
 export type NewUser = {
@@ -3394,6 +3470,9 @@ export type NewUser = {
      * Email
      */
     email: string;
+    /**
+     * admin, editor, coordinator or partner: residents sign up themselves.
+     */
     role: Role;
     /**
      * City
@@ -3422,6 +3501,28 @@ export type Overview = {
     } & Events) | ({
         status: 'unavailable';
     } & Unavailable);
+};
+
+/**
+ * PasswordResetConfirmation
+ */
+export type PasswordResetConfirmation = {
+    /**
+     * Token
+     *
+     * From the mail's link.
+     */
+    token: string;
+};
+
+/**
+ * PasswordResetRequest
+ */
+export type PasswordResetRequest = {
+    /**
+     * Email
+     */
+    email: string;
 };
 
 /**
@@ -3510,9 +3611,65 @@ export type Practices = {
 };
 
 /**
+ * ResidentAccount
+ */
+export type ResidentAccount = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Name
+     */
+    name: string;
+    language: Language;
+    role: Role;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Verified At
+     */
+    verified_at: string | null;
+};
+
+/**
+ * ResidentExport
+ */
+export type ResidentExport = {
+    account: ResidentAccount;
+    contributions: Contributions;
+    /**
+     * Exported At
+     */
+    exported_at: string;
+};
+
+/**
+ * ResidentVerification
+ */
+export type ResidentVerification = {
+    /**
+     * Token
+     *
+     * From the mail's link.
+     */
+    token: string;
+};
+
+/**
  * Role
  */
-export type Role = 'admin' | 'editor' | 'coordinator' | 'partner';
+export type Role = 'admin' | 'editor' | 'coordinator' | 'partner' | 'resident';
 
 /**
  * Token
@@ -3596,6 +3753,22 @@ export type User = {
      * Created At
      */
     created_at: string;
+    /**
+     * Name
+     *
+     * A resident's name; staff have none.
+     */
+    name?: string | null;
+    /**
+     * A resident's language.
+     */
+    language?: Language | null;
+    /**
+     * Verified At
+     *
+     * When a resident verified their email; null until then.
+     */
+    verified_at?: string | null;
 };
 
 /**
@@ -3645,6 +3818,30 @@ export type UserPatch = {
 };
 
 /**
+ * NewResident
+ */
+export type NewResidentWritable = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Name
+     *
+     * Signs the resident's contributions.
+     */
+    name: string;
+    /**
+     * Password
+     */
+    password: string;
+    /**
+     * The language of the mail the resident gets.
+     */
+    language: Language;
+};
+
+/**
  * NewUser
  */
 export type NewUserWritable = {
@@ -3656,11 +3853,30 @@ export type NewUserWritable = {
      * Password
      */
     password: string;
+    /**
+     * admin, editor, coordinator or partner: residents sign up themselves.
+     */
     role: Role;
     /**
      * City
      */
     city?: string | null;
+};
+
+/**
+ * PasswordResetConfirmation
+ */
+export type PasswordResetConfirmationWritable = {
+    /**
+     * Token
+     *
+     * From the mail's link.
+     */
+    token: string;
+    /**
+     * Password
+     */
+    password: string;
 };
 
 export type HealthzData = {
@@ -3787,6 +4003,73 @@ export type TokenCreateResponses = {
 };
 
 export type TokenCreateResponse = TokenCreateResponses[keyof TokenCreateResponses];
+
+export type MeDeleteData = {
+    body?: never;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/me';
+};
+
+export type MeDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type MeDeleteError = MeDeleteErrors[keyof MeDeleteErrors];
+
+export type MeDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type MeDeleteResponse = MeDeleteResponses[keyof MeDeleteResponses];
 
 export type MeGetData = {
     body?: never;
@@ -4406,6 +4689,227 @@ export type ApiKeyGetResponses = {
 };
 
 export type ApiKeyGetResponse = ApiKeyGetResponses[keyof ApiKeyGetResponses];
+
+export type ResidentSignUpData = {
+    body: NewResidentWritable;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/residents';
+};
+
+export type ResidentSignUpErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type ResidentSignUpError = ResidentSignUpErrors[keyof ResidentSignUpErrors];
+
+export type ResidentSignUpResponses = {
+    /**
+     * Successful Response
+     */
+    202: Accepted;
+};
+
+export type ResidentSignUpResponse = ResidentSignUpResponses[keyof ResidentSignUpResponses];
+
+export type ResidentVerifyData = {
+    body: ResidentVerification;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/residents/verify';
+};
+
+export type ResidentVerifyErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type ResidentVerifyError = ResidentVerifyErrors[keyof ResidentVerifyErrors];
+
+export type ResidentVerifyResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ResidentVerifyResponse = ResidentVerifyResponses[keyof ResidentVerifyResponses];
+
+export type PasswordResetRequestData = {
+    body: PasswordResetRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset';
+};
+
+export type PasswordResetRequestErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type PasswordResetRequestError = PasswordResetRequestErrors[keyof PasswordResetRequestErrors];
+
+export type PasswordResetRequestResponses = {
+    /**
+     * Successful Response
+     */
+    202: Accepted;
+};
+
+export type PasswordResetRequestResponse = PasswordResetRequestResponses[keyof PasswordResetRequestResponses];
+
+export type PasswordResetConfirmData = {
+    body: PasswordResetConfirmationWritable;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/confirm';
+};
+
+export type PasswordResetConfirmErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type PasswordResetConfirmError = PasswordResetConfirmErrors[keyof PasswordResetConfirmErrors];
+
+export type PasswordResetConfirmResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type PasswordResetConfirmResponse = PasswordResetConfirmResponses[keyof PasswordResetConfirmResponses];
+
+export type MeExportData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/me/export';
+};
+
+export type MeExportErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+};
+
+export type MeExportError = MeExportErrors[keyof MeExportErrors];
+
+export type MeExportResponses = {
+    /**
+     * Successful Response
+     */
+    200: ResidentExport;
+};
+
+export type MeExportResponse = MeExportResponses[keyof MeExportResponses];
 
 export type CityDashboardData = {
     body?: never;
