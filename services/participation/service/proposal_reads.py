@@ -26,6 +26,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -156,9 +157,9 @@ async def _search_condition(connection: AsyncConnection, search: Search) -> Colu
     """The widest level of the catalog's search: the last word a prefix, typos corrected."""
     corrected = func.participation.search_corrections(
         literal(search.typo_words, ARRAY(Text)),
-        literal(NEAREST),
-        literal(SIMILAR_ENOUGH),
-        literal(CORRECTIONS),
+        literal_column(str(NEAREST)),
+        literal_column(str(SIMILAR_ENOUGH)),
+        literal_column(str(CORRECTIONS)),
     ).table_valued("typed_word", "correction")
     corrections: dict[str, list[str]] = {word: [] for word in search.typo_words}
     if search.typo_words:
