@@ -17,7 +17,9 @@ async def every_page(
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
-        response = await client.get(url, params={**params, **({"cursor": cursor} if cursor else {})})
+        response = await client.get(
+            url, params={**params, **({"cursor": cursor} if cursor else {})}
+        )
         assert response.status_code == 200, response.text
         page = response.json()
         items += page["items"]
@@ -25,7 +27,9 @@ async def every_page(
             return items
 
 
-async def support(client: httpx.AsyncClient, settings: Settings, proposal: dict[str, Any], n: int) -> None:
+async def support(
+    client: httpx.AsyncClient, settings: Settings, proposal: dict[str, Any], n: int
+) -> None:
     for _ in range(n):
         response = await client.post(
             f"{API}/proposals/{proposal['id']}/supports", headers=resident(settings)
@@ -48,7 +52,10 @@ class TestOrders:
         self, participation: httpx.AsyncClient, settings: Settings, database_url: str
     ) -> None:
         lab = await new_lab(database_url)
-        made = {(await propose(participation, lab, resident(settings), f"P{n}"))["id"] for n in range(12)}
+        made = {
+            (await propose(participation, lab, resident(settings), f"P{n}"))["id"]
+            for n in range(12)
+        }
         url = f"{API}/labs/{lab}/proposals"
 
         first = await every_page(participation, url, {"sort": "random", "seed": "ana", "limit": 5})
@@ -70,7 +77,9 @@ class TestOrders:
         url = f"{API}/labs/{lab}/proposals"
 
         unseeded = await participation.get(url, params={"sort": "random"})
-        page = (await participation.get(url, params={"sort": "random", "seed": "a", "limit": 1})).json()
+        page = (
+            await participation.get(url, params={"sort": "random", "seed": "a", "limit": 1})
+        ).json()
         swapped = await participation.get(
             url, params={"sort": "random", "seed": "b", "limit": 1, "cursor": page["next_cursor"]}
         )
@@ -90,9 +99,7 @@ class TestOrders:
             await support(participation, settings, proposal, count)
         url = f"{API}/labs/{lab}/proposals"
 
-        first = (
-            await participation.get(url, params={"sort": "most_supported", "limit": 2})
-        ).json()
+        first = (await participation.get(url, params={"sort": "most_supported", "limit": 2})).json()
         # While the visitor reads page one, the last two overtake everything.
         await support(participation, settings, made[2], 5)
         await support(participation, settings, made[0], 5)
@@ -103,7 +110,12 @@ class TestOrders:
 
         order = [p["id"] for p in first["items"]] + [p["id"] for p in rest.json()["items"]]
         assert order == [made[1]["id"], made[3]["id"], made[0]["id"], made[2]["id"]]
-        assert [p["id"] for p in fresh] == [made[0]["id"], made[2]["id"], made[1]["id"], made[3]["id"]]
+        assert [p["id"] for p in fresh] == [
+            made[0]["id"],
+            made[2]["id"],
+            made[1]["id"],
+            made[3]["id"],
+        ]
 
 
 class TestFilters:
@@ -116,7 +128,9 @@ class TestFilters:
         creating = await propose(participation, lab, author, "B", phase="co-create")
         withdrawn = await propose(participation, lab, author, "C")
         await participation.post(
-            f"{API}/proposals/{withdrawn['id']}/transitions", json={"to": "withdrawn"}, headers=author
+            f"{API}/proposals/{withdrawn['id']}/transitions",
+            json={"to": "withdrawn"},
+            headers=author,
         )
         await participation.post(
             f"{API}/proposals/{creating['id']}/transitions",
@@ -133,7 +147,9 @@ class TestFilters:
         assert await ids(state="withdrawn") == {withdrawn["id"]}
         assert await ids(phase="listen") == {listening["id"]}
         assert (await participation.get(url, params={"state": "gone"})).status_code == 422
-        assert (await participation.get(f"{API}/labs/00000000-0000-4000-8000-000000000000/proposals")).status_code == 404
+        assert (
+            await participation.get(f"{API}/labs/00000000-0000-4000-8000-000000000000/proposals")
+        ).status_code == 404
 
 
 class TestSearch:
@@ -142,11 +158,17 @@ class TestSearch:
     ) -> None:
         lab = await new_lab(database_url)
         housing = await propose(
-            participation, lab, resident(settings), "Cenejša stanovánja za mlade",
+            participation,
+            lab,
+            resident(settings),
+            "Cenejša stanovánja za mlade",
             "Mladi v Celju težko najdejo stanovanje.",
         )
         square = await propose(
-            participation, lab, resident(settings), "Živahnejši Krekov trg",
+            participation,
+            lab,
+            resident(settings),
+            "Živahnejši Krekov trg",
             "Več dogodkov na trgu ob koncih tedna.",
         )
         english = await participation.post(

@@ -98,7 +98,9 @@ class TestEditing:
             "from": {"sl": "Skupnostni vrt"},
             "to": {"sl": "Nov naslov"},
         }
-        assert (await participation.get(f"{url}/revisions", headers=resident(settings))).status_code == 403
+        assert (
+            await participation.get(f"{url}/revisions", headers=resident(settings))
+        ).status_code == 403
 
 
 class TestStateMachine:
@@ -143,7 +145,9 @@ class TestStateMachine:
         url = f"{API}/proposals/{proposal['id']}/transitions"
         coordinator = staff(settings, Role.COORDINATOR)
 
-        by_other = await participation.post(url, json={"to": "withdrawn"}, headers=resident(settings))
+        by_other = await participation.post(
+            url, json={"to": "withdrawn"}, headers=resident(settings)
+        )
         to_accepted = await participation.post(url, json={"to": "accepted"}, headers=coordinator)
         by_author = await participation.post(url, json={"to": "withdrawn"}, headers=author)
         back = await participation.post(url, json={"to": "evaluating"}, headers=coordinator)

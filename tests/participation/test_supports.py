@@ -35,7 +35,9 @@ class TestSupports:
         url = f"{API}/proposals/{proposal['id']}/supports"
         supporter = resident(settings)
 
-        answers = await asyncio.gather(*(participation.post(url, headers=supporter) for _ in range(5)))
+        answers = await asyncio.gather(
+            *(participation.post(url, headers=supporter) for _ in range(5))
+        )
         statuses = sorted(answer.status_code for answer in answers)
         mine = await participation.get(f"{API}/proposals/{proposal['id']}", headers=supporter)
         withdrawn = await participation.delete(url, headers=supporter)
@@ -77,8 +79,12 @@ class TestSupports:
         refused = next(answer for answer in answers if answer.status_code == 409)
         assert "at most 2" in refused.json()["detail"]
         supported = [p for p, a in zip(proposals, answers, strict=True) if a.status_code == 201]
-        await participation.delete(f"{API}/proposals/{supported[0]['id']}/supports", headers=supporter)
-        unsupported = next(p for p, a in zip(proposals, answers, strict=True) if a.status_code == 409)
+        await participation.delete(
+            f"{API}/proposals/{supported[0]['id']}/supports", headers=supporter
+        )
+        unsupported = next(
+            p for p, a in zip(proposals, answers, strict=True) if a.status_code == 409
+        )
         freed = await participation.post(
             f"{API}/proposals/{unsupported['id']}/supports", headers=supporter
         )
@@ -90,7 +96,9 @@ class TestSupports:
         author = resident(settings)
         proposal = await propose(participation, await new_lab(database_url), author)
         await participation.post(
-            f"{API}/proposals/{proposal['id']}/transitions", json={"to": "withdrawn"}, headers=author
+            f"{API}/proposals/{proposal['id']}/transitions",
+            json={"to": "withdrawn"},
+            headers=author,
         )
         response = await participation.post(
             f"{API}/proposals/{proposal['id']}/supports", headers=resident(settings)

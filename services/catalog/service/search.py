@@ -25,4 +25,3 @@ HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=10, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
-

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, func, literal, select, update
+from sqlalchemy import Row, case, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -84,10 +85,12 @@ def resident_id_of(subject: str | None) -> object:
     return select(Resident.id).where(Resident.subject == subject).scalar_subquery()
 
 
-async def find(connection: AsyncConnection | AsyncSession, subject: str) -> Resident | None:
-    row = (
-        await connection.execute(select(Resident).where(Resident.subject == subject))
-    ).scalar_one_or_none()
+async def find(connection: AsyncConnection | AsyncSession, subject: str) -> Row[Any] | None:
+    """The resident's id, name, email and language; None when they never contributed."""
+    statement = select(Resident.id, Resident.name, Resident.email, Resident.language).where(
+        Resident.subject == subject
+    )
+    row: Row[Any] | None = (await connection.execute(statement)).one_or_none()
     return row
 
 
