@@ -44,7 +44,7 @@ class Proposal(Base):
     body: Mapped[dict[str, str]] = mapped_column(JSONB)
     state: Mapped[str] = mapped_column(String(20), server_default="published")
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Resident.id))
-    answer: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    answer: Mapped[dict[str, str] | None] = mapped_column(JSONB(none_as_null=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lab_outcome: Mapped[bool] = mapped_column(Boolean, server_default="false")
     state_before_hidden: Mapped[str | None] = mapped_column(String(20))
@@ -76,7 +76,7 @@ class Support(Base):
 
     __tablename__ = "supports"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(Proposal.id))
     resident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(Resident.id))
     created_at: Mapped[datetime] = mapped_column(

@@ -143,7 +143,7 @@ def _proposals() -> None:
 def _supports() -> None:
     op.create_table(
         "supports",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("id", sa.Uuid, primary_key=True),
         sa.Column("proposal_id", sa.Uuid, sa.ForeignKey(f"{SCHEMA}.proposals.id"),
                   nullable=False),
         sa.Column("resident_id", sa.Uuid, sa.ForeignKey(f"{SCHEMA}.residents.id",

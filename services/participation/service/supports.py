@@ -58,7 +58,7 @@ async def support(
         async with session.begin_nested():
             created_at = await session.scalar(
                 insert(Support)
-                .values(proposal_id=proposal_id, resident_id=resident_id)
+                .values(id=uuid.uuid4(), proposal_id=proposal_id, resident_id=resident_id)
                 .returning(Support.created_at)
             )
     except IntegrityError as exc:
