@@ -42,8 +42,6 @@ CommentText = Annotated[str, Field(min_length=1, max_length=5000)]
 
 
 class ProposalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     title: Title
     body: Translations
     phase: Slug | None = Field(default=None, description="One of the lab's phase keys.")
@@ -51,8 +49,6 @@ class ProposalCreate(BaseModel):
 
 class ProposalPatch(BaseModel):
     """JSON Merge Patch of a proposal, by its author until it is answered."""
-
-    model_config = ConfigDict(extra="forbid")
 
     title: Title | None = None
     body: Translations | None = None
@@ -144,8 +140,6 @@ class ProposalRevision(BaseModel):
 
 
 class CommentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
     body: CommentText
     parent_id: uuid.UUID | None = Field(
         default=None, description="The comment answered (on the same proposal)."
@@ -154,8 +148,6 @@ class CommentCreate(BaseModel):
 
 class CommentPatch(BaseModel):
     """JSON Merge Patch of a comment, by its author."""
-
-    model_config = ConfigDict(extra="forbid")
 
     body: CommentText | None = None
 
