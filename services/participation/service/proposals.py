@@ -10,9 +10,10 @@ is answered. Every change writes a revision in the same transaction, as catalog 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.proposal_models import Proposal, ProposalRevision, Resident
@@ -31,6 +32,16 @@ from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent,
 from shared.settings import Settings
 
 State = schemas.ProposalState
+
+
+@dataclass(frozen=True)
+class LockedRow:
+    """A proposal under its row lock, with its author's subject (None once erased)."""
+
+    Proposal: Proposal
+    author_subject: str | None
+
+
 OPEN = frozenset({State.PUBLISHED.value, State.EVALUATING.value})
 
 
@@ -54,7 +65,7 @@ async def _record(
     )
 
 
-async def locked(session: AsyncSession, proposal_id: uuid.UUID, principal: Principal) -> Row[Any]:
+async def locked(session: AsyncSession, proposal_id: uuid.UUID, principal: Principal) -> LockedRow:
     """The proposal under its row lock, as far as the caller may see it (else 404)."""
     row = (
         await session.execute(
@@ -72,17 +83,16 @@ async def locked(session: AsyncSession, proposal_id: uuid.UUID, principal: Princ
     )
     if row is None or hidden_from_caller:
         raise NotFound(f"There is no proposal {proposal_id}.")
-    found: Row[Any] = row  # type: ignore[assignment]
-    return found
+    return LockedRow(row.Proposal, row.author_subject)
 
 
-def _is_author(row: Row[Any], principal: Principal) -> bool:
+def _is_author(row: LockedRow, principal: Principal) -> bool:
     return principal.role is Role.RESIDENT and row.author_subject == principal.subject
 
 
 async def _change(
     session: AsyncSession,
-    row: Row[Any],
+    row: LockedRow,
     principal: Principal,
     action: str,
     values: dict[str, Any],

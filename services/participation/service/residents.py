@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Row, case, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -85,13 +84,15 @@ def resident_id_of(subject: str | None) -> object:
     return select(Resident.id).where(Resident.subject == subject).scalar_subquery()
 
 
-async def find(connection: AsyncConnection | AsyncSession, subject: str) -> Row[Any] | None:
+ResidentRow = Row[uuid.UUID, str | None, str | None, str | None]
+
+
+async def find(connection: AsyncConnection | AsyncSession, subject: str) -> ResidentRow | None:
     """The resident's id, name, email and language; None when they never contributed."""
     statement = select(Resident.id, Resident.name, Resident.email, Resident.language).where(
         Resident.subject == subject
     )
-    row: Row[Any] | None = (await connection.execute(statement)).one_or_none()
-    return row
+    return (await connection.execute(statement)).one_or_none()
 
 
 async def erase(session: AsyncSession, principal: Principal) -> None:
