@@ -57,7 +57,10 @@ def _subject(principal: Principal | None) -> str | None:
 
 def columns(principal: Principal | None) -> tuple[Any, ...]:
     subject = _subject(principal)
-    caller = select(Resident.id).where(Resident.subject == subject).scalar_subquery()
+    # Never correlated to the author's row the proposal is joined with.
+    caller = (
+        select(Resident.id).where(Resident.subject == subject).correlate(None).scalar_subquery()
+    )
     supported = exists().where(
         Support.proposal_id == Proposal.id,
         Support.resident_id == caller,

@@ -79,11 +79,6 @@ async def contribute(session: AsyncSession, principal: Principal, per_hour: int)
     return resident_id
 
 
-def resident_id_of(subject: str | None) -> object:
-    """The id of the resident signed in as `subject` (a scalar subquery; NULL if none)."""
-    return select(Resident.id).where(Resident.subject == subject).scalar_subquery()
-
-
 ResidentRow = Row[uuid.UUID, str | None, str | None, str | None]
 
 
