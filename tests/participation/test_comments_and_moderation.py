@@ -121,6 +121,9 @@ class TestReportsAndModeration:
         assert own["title"] == {"sl": "Sporni predlog"}
         assert own["moderation"]["hidden"] is True
         assert "Reported by 3 people" in own["moderation"]["reason"]
+        revisions = (await participation.get(f"{url}/revisions", headers=author)).json()["items"]
+        assert (revisions[-1]["action"], revisions[-1]["actor"]) == ("hidden", "moderation:reports")
+        assert revisions[-1]["changes"]["state"] == {"from": "published", "to": "hidden"}
 
         coordinator = staff(settings, Role.COORDINATOR)
         by_resident = await participation.post(f"{url}/restore", headers=author)

@@ -31,7 +31,8 @@ class TestSupports:
     async def test_a_second_support_is_409_even_at_once_and_withdrawing_counts_down(
         self, participation: httpx.AsyncClient, settings: Settings, database_url: str
     ) -> None:
-        proposal = await propose(participation, await new_lab(database_url), resident(settings))
+        author = resident(settings)
+        proposal = await propose(participation, await new_lab(database_url), author)
         url = f"{API}/proposals/{proposal['id']}/supports"
         supporter = resident(settings)
 
@@ -46,6 +47,8 @@ class TestSupports:
 
         assert statuses == [201, 409, 409, 409, 409]
         assert mine.json()["supports"] == 1 and mine.json()["supported"] is True
+        by_author = await participation.get(f"{API}/proposals/{proposal['id']}", headers=author)
+        assert by_author.json()["supported"] is False
         assert (withdrawn.status_code, again.status_code) == (204, 404)
         assert after["supports"] == 0
 

@@ -45,24 +45,29 @@ class LockedRow:
 OPEN = frozenset({State.PUBLISHED.value, State.EVALUATING.value})
 
 
-async def _record(
+async def record(
     session: AsyncSession,
     proposal_id: uuid.UUID,
     version: int,
     action: str,
-    principal: Principal,
+    actor: tuple[str, str],
     changes: dict[str, Any],
 ) -> None:
+    """A revision: who (`actor`, `actor_role`) changed what, in the change's transaction."""
     await session.execute(
         insert(ProposalRevision).values(
             proposal_id=proposal_id,
             version=version,
             action=action,
-            actor=residents.actor_of(principal),
-            actor_role=principal.role.value,
+            actor=actor[0],
+            actor_role=actor[1],
             changes=changes,
         )
     )
+
+
+def _actor(principal: Principal) -> tuple[str, str]:
+    return residents.actor_of(principal), principal.role.value
 
 
 async def locked(session: AsyncSession, proposal_id: uuid.UUID, principal: Principal) -> LockedRow:
@@ -112,7 +117,7 @@ async def _change(
         for name, value in values.items()
         if name != "answered_at" and before[name] != value
     }
-    await _record(session, proposal_id, version + 1, action, principal, changes)
+    await record(session, proposal_id, version + 1, action, _actor(principal), changes)
     return await get_proposal(session, proposal_id, principal)
 
 
@@ -132,7 +137,7 @@ async def create_proposal(
         insert(Proposal).values(id=proposal_id, lab_id=lab_id, author_id=author_id, **values)
     )
     changes = {name: {"from": None, "to": value} for name, value in values.items() if value}
-    await _record(session, proposal_id, 1, "created", principal, changes)
+    await record(session, proposal_id, 1, "created", _actor(principal), changes)
     return await get_proposal(session, proposal_id, principal)
 
 

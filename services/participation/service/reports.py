@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,8 @@ from shared.auth import Principal, Role
 from shared.problems import Conflict
 from shared.settings import Settings
 
+# Who hides an item that enough people reported, in its revisions.
+REPORTS_ACTOR = ("moderation:reports", "system")
 PENDING_REVIEW = "Reported by {count} people; hidden until a coordinator reviews it."
 
 
@@ -63,8 +65,13 @@ async def report_proposal(
         proposal.state != "hidden"
         and reports - proposal.reports_reviewed >= settings.reports_to_hide
     ):
-        values |= proposals.hidden_values(proposal, PENDING_REVIEW.format(count=reports))
-        values["version"] = Proposal.version + 1
+        hidden = proposals.hidden_values(proposal, PENDING_REVIEW.format(count=reports))
+        changes = {
+            name: {"from": getattr(proposal, name), "to": value} for name, value in hidden.items()
+        }
+        version = proposal.version + 1
+        values |= hidden | {"version": version, "updated_at": func.now()}
+        await proposals.record(session, proposal_id, version, "hidden", REPORTS_ACTOR, changes)
     await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(**values))
     return report
 
