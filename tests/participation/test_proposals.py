@@ -114,6 +114,7 @@ class TestStateMachine:
         coordinator = staff(settings, Role.COORDINATOR)
         answer = {"text": {"sl": "Uresničimo spomladi."}, "state": "accepted", "lab_outcome": True}
 
+        lab_before = await participation.get(f"{API}/labs/{lab}")
         by_resident = await participation.post(f"{url}/answer", json=answer, headers=author)
         evaluating = await participation.post(
             f"{url}/transitions", json={"to": "evaluating"}, headers=coordinator
@@ -134,8 +135,12 @@ class TestStateMachine:
         assert accepted.json()["answer"]["text"] == {"sl": "Uresničimo spomladi."}
         assert accepted.json()["lab_outcome"] is True
         assert (again.status_code, withdraw.status_code, edit.status_code) == (409, 409, 409)
-        lab_read = (await participation.get(f"{API}/labs/{lab}")).json()
-        assert lab_read["outcome_proposals"] == [proposal["id"]]
+        lab_after = await participation.get(
+            f"{API}/labs/{lab}", headers={"If-None-Match": lab_before.headers["ETag"]}
+        )
+        assert lab_after.status_code == 200
+        assert lab_before.json()["outcome_proposals"] == []
+        assert lab_after.json()["outcome_proposals"] == [proposal["id"]]
 
     async def test_the_author_withdraws_others_cannot_and_illegal_moves_are_409(
         self, participation: httpx.AsyncClient, settings: Settings, database_url: str

@@ -52,6 +52,22 @@ class TestSupports:
         assert (withdrawn.status_code, again.status_code) == (204, 404)
         assert after["supports"] == 0
 
+    async def test_a_copy_cached_before_a_support_is_not_confirmed(
+        self, participation: httpx.AsyncClient, settings: Settings, database_url: str
+    ) -> None:
+        proposal = await propose(participation, await new_lab(database_url), resident(settings))
+        url = f"{API}/proposals/{proposal['id']}"
+        cached = await participation.get(url)
+
+        await participation.post(f"{url}/supports", headers=resident(settings))
+        revalidated = await participation.get(
+            url, headers={"If-None-Match": cached.headers["ETag"]}
+        )
+
+        assert revalidated.status_code == 200
+        assert revalidated.json()["supports"] == 1
+        assert revalidated.headers["ETag"] != cached.headers["ETag"]
+
     async def test_only_residents_support(
         self, participation: httpx.AsyncClient, settings: Settings, database_url: str
     ) -> None:

@@ -5,9 +5,10 @@
   row; proposals, comments and supports stay, no longer linked to anyone.
 - `proposals.supports_count` is kept by triggers on `supports`: a support's insert or
   withdrawal updates the proposal's row under its lock, so the count is exact however many
-  residents support at once. One active support per resident and proposal is a unique
-  index, not a check in Python. A withdrawn support keeps its row (`withdrawn_at`) so a
-  list sorted by supports can be read as of one moment across its pages.
+  residents support at once; the proposal's `version` (its ETag) moves with its count, so a
+  cached copy is never confirmed with a stale count. One active support per resident and
+  proposal is a unique index, not a check in Python. A withdrawn support keeps its row
+  (`withdrawn_at`), so a list sorted by supports reads them as of one moment on every page.
 - A comment's parent is on the same proposal: a composite foreign key says so.
 - One report per person and item: unique indexes.
 - Search: the same configurations and functions as the catalog's (`shared.search_sql`),
@@ -41,10 +42,12 @@ COUNT_SUPPORTS = f"""
 CREATE FUNCTION {SCHEMA}.count_supports() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE {SCHEMA}.proposals SET supports_count = supports_count + 1
+        UPDATE {SCHEMA}.proposals
+        SET supports_count = supports_count + 1, version = version + 1
         WHERE id = NEW.proposal_id;
     ELSIF OLD.withdrawn_at IS NULL AND NEW.withdrawn_at IS NOT NULL THEN
-        UPDATE {SCHEMA}.proposals SET supports_count = supports_count - 1
+        UPDATE {SCHEMA}.proposals
+        SET supports_count = supports_count - 1, version = version + 1
         WHERE id = NEW.proposal_id;
     END IF;
     RETURN NULL;

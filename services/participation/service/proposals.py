@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from services.participation.models import Lab
 from services.participation.proposal_models import Proposal, ProposalRevision, Resident
 from services.participation.schemas import proposals as schemas
 from services.participation.service import proposal_notices, residents
@@ -211,6 +212,7 @@ async def answer(
             errors=[ValidationIssue(loc=["body", "lab_outcome"], msg="needs state accepted")],
         )
     author_id, text = proposal.author_id, body.model_dump(mode="json")["text"]
+    lab_id = proposal.lab_id
     values = {
         "state": body.state,
         "answer": text,
@@ -218,6 +220,8 @@ async def answer(
         "lab_outcome": body.lab_outcome,
     }
     answered = await _change(session, row, principal, "answered", values)
+    if body.lab_outcome:
+        await touch_lab(session, lab_id)
     if author_id is not None:
         await proposal_notices.answered(session, proposal_id, author_id)
     return answered
@@ -229,7 +233,19 @@ async def hide(
     row = await locked(session, proposal_id, principal)
     if row.Proposal.state == State.HIDDEN.value:
         raise Conflict("The proposal is hidden already.")
+    if row.Proposal.lab_outcome:
+        await touch_lab(session, row.Proposal.lab_id)
     return await _change(session, row, principal, "hidden", hidden_values(row.Proposal, reason))
+
+
+async def touch_lab(session: AsyncSession, lab_id: uuid.UUID) -> None:
+    """A new version of the lab, whose `outcome_proposals` a proposal's change moves."""
+    await session.execute(
+        update(Lab)
+        .where(Lab.id == lab_id)
+        .values(version=Lab.version + 1, updated_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def hidden_values(proposal: Proposal, reason: str) -> dict[str, Any]:
@@ -254,6 +270,8 @@ async def restore(
         # The reports so far were reviewed: only new ones count towards hiding it again.
         "reports_reviewed": proposal.reports_count,
     }
+    if proposal.lab_outcome:
+        await touch_lab(session, proposal.lab_id)
     return await _change(session, row, principal, "restored", values)
 
 

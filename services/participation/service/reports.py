@@ -72,6 +72,8 @@ async def report_proposal(
         version = proposal.version + 1
         values |= hidden | {"version": version, "updated_at": func.now()}
         await proposals.record(session, proposal_id, version, "hidden", REPORTS_ACTOR, changes)
+        if proposal.lab_outcome:
+            await proposals.touch_lab(session, proposal.lab_id)
     await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(**values))
     return report
 
