@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
@@ -173,12 +173,17 @@ async def paginate(
     paging: PageQuery,
     item: Callable[[Row[Any]], ItemT],
     descending: bool = False,
+    context: Mapping[str, Any] | None = None,
 ) -> Page[ItemT]:
-    """One keyset page of `statement`, ordered by `key` (which must be unique and immutable)."""
+    """One keyset page of `statement`, ordered by `key` (which must be unique and immutable).
+
+    `context` is what else the order depends on (a sort's seed, the instant counts are read
+    as of, the filters): the cursor carries it, and a cursor read with another is a 400.
+    """
     limit, cursor = paging.limit, paging.cursor
     columns = [k.expression if isinstance(k, QueryableAttribute) else k for k in key]
     if cursor is not None:
-        statement = statement.where(_after(paging, cursor, columns, descending))
+        statement = statement.where(_after(paging, cursor, columns, descending, context))
     order = [column.desc() if descending else column.asc() for column in columns]
     labels = [f"_cursor_{index}" for index in range(len(columns))]
     labelled = (column.label(name) for column, name in zip(columns, labels, strict=True))
@@ -190,17 +195,37 @@ async def paginate(
         last = rows[-1]._mapping
         next_cursor = encode_cursor(
             paging.settings,
-            {"after": [_encode_value(last[name]) for name in labels]},
+            {
+                "after": [_encode_value(last[name]) for name in labels],
+                **({"context": dict(context)} if context is not None else {}),
+            },
             scope=paging.scope,
         )
     return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)
 
 
+def cursor_context(paging: PageQuery) -> dict[str, Any] | None:
+    """The `context` a page's cursor carries (None without a cursor, or without context)."""
+    if paging.cursor is None:
+        return None
+    context = decode_cursor(paging.settings, paging.cursor, scope=paging.scope).get("context")
+    if context is not None and not isinstance(context, dict):
+        raise BadRequest(INVALID_CURSOR)
+    return context
+
+
 def _after(
-    paging: PageQuery, cursor: str, columns: list[ColumnElement[Any]], descending: bool
+    paging: PageQuery,
+    cursor: str,
+    columns: list[ColumnElement[Any]],
+    descending: bool,
+    context: Mapping[str, Any] | None,
 ) -> ColumnElement[bool]:
-    position = decode_cursor(paging.settings, cursor, scope=paging.scope).get("after")
+    decoded = decode_cursor(paging.settings, cursor, scope=paging.scope)
+    position = decoded.get("after")
     if not isinstance(position, list) or len(position) != len(columns):
+        raise BadRequest(INVALID_CURSOR)
+    if decoded.get("context") != (dict(context) if context is not None else None):
         raise BadRequest(INVALID_CURSOR)
     try:
         values = [

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     mail_from: str = "MAGNET Celje <no-reply@magnet-celje.si>"
     registration_retention_days: int = Field(default=180, ge=1)
+    # Residents' contributions: reports that hide an item pending a coordinator's review,
+    # and contributions (proposals, supports, comments, reports) per resident per hour.
+    reports_to_hide: int = Field(default=3, ge=1)
+    contributions_per_hour: int = Field(default=60, ge=1)
     worker_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long a claimed message is left to its worker: far above the delivery timeouts.

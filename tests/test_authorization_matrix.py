@@ -36,8 +36,10 @@ AUTHENTICATED = frozenset(CALLERS) - {"anonymous"}
 ADMIN = frozenset({"admin"})
 EDITORS = frozenset({"editor", "admin"})
 COORDINATORS = frozenset({"coordinator", "admin"})
-EVERYONE = frozenset(CALLERS)
+# Residents propose, support and comment (only they: partners, editors and staff are not
+# residents); a proposal's author or a coordinator moves it; coordinators answer and moderate.
 RESIDENTS = frozenset({"resident"})
+EVERYONE = frozenset(CALLERS)
 
 
 def city_writers(city: str) -> frozenset[str]:
@@ -55,6 +57,8 @@ HUB = seed_id("hub", "magnet-hub-celje")
 SPACE = seed_id("space", "magnet-hub-celje", "co-creation-room")
 EVENT = seed_id("event", "housing-co-creation-workshop")
 LAB = seed_id("lab", "housing-lab")
+PROPOSAL = seed_id("proposal", "benches-by-the-savinja")
+COMMENT = seed_id("comment", "benches-shade")
 P = "/api/v1/participation"
 TITLE = {"en": "Authorization matrix"}
 
@@ -145,6 +149,48 @@ POLICY = [
           witnesses=(f"{P}/labs",)),
     Write("PATCH", "/api/v1/participation/labs/{lab_id}", f"{P}/labs/{LAB}", COORDINATORS,
           {"partners": []}, STALE, (f"{P}/labs/{LAB}",)),
+    # residents' contributions to labs
+    Write("POST", "/api/v1/participation/labs/{lab_id}/proposals", f"{P}/labs/{LAB}/proposals",
+          RESIDENTS, {}, witnesses=(f"{P}/labs/{LAB}/proposals",)),
+    Write("PATCH", "/api/v1/participation/proposals/{proposal_id}", f"{P}/proposals/{RANDOM}",
+          RESIDENTS, {"title": TITLE}, STALE),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/transitions",
+          f"{P}/proposals/{RANDOM}/transitions", RESIDENTS | COORDINATORS, {"to": "withdrawn"}),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/answer",
+          f"{P}/proposals/{PROPOSAL}/answer", COORDINATORS, {"state": "accepted"},
+          witnesses=(f"{P}/proposals/{PROPOSAL}",)),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/hide",
+          f"{P}/proposals/{PROPOSAL}/hide", COORDINATORS, {},
+          witnesses=(f"{P}/proposals/{PROPOSAL}",)),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/restore",
+          f"{P}/proposals/{PROPOSAL}/restore", COORDINATORS,
+          witnesses=(f"{P}/proposals/{PROPOSAL}",)),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/reports",
+          f"{P}/proposals/{PROPOSAL}/reports", AUTHENTICATED, {},
+          witnesses=(f"{P}/proposals/{PROPOSAL}",)),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/supports",
+          f"{P}/proposals/{RANDOM}/supports", RESIDENTS),
+    Write("DELETE", "/api/v1/participation/proposals/{proposal_id}/supports",
+          f"{P}/proposals/{PROPOSAL}/supports", RESIDENTS,
+          witnesses=(f"{P}/proposals/{PROPOSAL}",)),
+    Write("POST", "/api/v1/participation/proposals/{proposal_id}/comments",
+          f"{P}/proposals/{PROPOSAL}/comments", RESIDENTS, {},
+          witnesses=(f"{P}/proposals/{PROPOSAL}/comments",)),
+    Write("PATCH", "/api/v1/participation/comments/{comment_id}", f"{P}/comments/{RANDOM}",
+          RESIDENTS, {"body": "Changed"}, STALE),
+    Write("DELETE", "/api/v1/participation/comments/{comment_id}", f"{P}/comments/{RANDOM}",
+          RESIDENTS, headers=STALE),
+    Write("POST", "/api/v1/participation/comments/{comment_id}/reports",
+          f"{P}/comments/{COMMENT}/reports", AUTHENTICATED, {},
+          witnesses=(f"{P}/comments/{COMMENT}",)),
+    Write("POST", "/api/v1/participation/comments/{comment_id}/hide",
+          f"{P}/comments/{COMMENT}/hide", COORDINATORS, {},
+          witnesses=(f"{P}/comments/{COMMENT}",)),
+    Write("POST", "/api/v1/participation/comments/{comment_id}/restore",
+          f"{P}/comments/{COMMENT}/restore", COORDINATORS,
+          witnesses=(f"{P}/comments/{COMMENT}",)),
+    Write("DELETE", "/api/v1/participation/me/contributions", f"{P}/me/contributions",
+          AUTHENTICATED, witnesses=(f"{P}/proposals/{PROPOSAL}",)),
     # transfer: a partner writes its own city only; coordinators and admins any city
     Write("POST", "/api/v1/transfer/cities/{city}/plans", f"{T}/plans", city_writers("kosice"),
           {"challenge": "housing", "title": TITLE}, witnesses=(f"{T}/plans",)),
@@ -196,13 +242,13 @@ NOT_IN_MATRIX = {"POST /api/v1/auth/token"}
 
 
 def credentials(settings: Settings) -> dict[str, dict[str, str]]:
-    def bearer(role: Role, city: str | None = None) -> dict[str, str]:
-        principal = Principal(subject=str(uuid.uuid4()), role=role, city=city)
+    def bearer(role: Role, city: str | None = None, name: str | None = None) -> dict[str, str]:
+        principal = Principal(subject=str(uuid.uuid4()), role=role, city=city, name=name)
         return {"Authorization": f"Bearer {issue_token(principal, settings)}"}
 
     return {
         "anonymous": {},
-        "resident": bearer(Role.RESIDENT),
+        "resident": bearer(Role.RESIDENT, name="Matrix resident"),
         "editor": bearer(Role.EDITOR),
         "coordinator": bearer(Role.COORDINATOR),
         **{f"partner:{city}": bearer(Role.PARTNER, city) for city in CITIES},

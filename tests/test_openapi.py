@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.participation.schemas.events import EventPatch
 from services.participation.schemas.hubs import SpacePatch
 from services.participation.schemas.labs import LabPatch
+from services.participation.schemas.proposals import CommentPatch, ProposalPatch
 from shared.merge_patch import PATCH_MEDIA_TYPES
 from shared.openapi import METHODS
 from shared.settings import Settings
@@ -114,7 +115,7 @@ class TestMergePatchDocumentation:
                 schemas = [content["schema"] for content in body["content"].values()]
                 assert schemas[0] == schemas[1], label
                 assert {"400", "415", "422", "428"} <= set(operation["responses"]), label
-        assert patches == 8, "catalog 1, participation 3, transfer 4"
+        assert patches == 10, "catalog 1, participation 5, transfer 4"
 
     def test_typed_patches_keep_their_model_as_the_schema(
         self, all_documents: dict[str, dict[str, Any]]
@@ -124,6 +125,8 @@ class TestMergePatchDocumentation:
             ("/api/v1/participation/spaces/{space_id}", SpacePatch),
             ("/api/v1/participation/events/{event_id}", EventPatch),
             ("/api/v1/participation/labs/{lab_id}", LabPatch),
+            ("/api/v1/participation/proposals/{proposal_id}", ProposalPatch),
+            ("/api/v1/participation/comments/{comment_id}", CommentPatch),
         ):
             content = document["paths"][path]["patch"]["requestBody"]["content"]
             reference = f"#/components/schemas/{model.__name__}"

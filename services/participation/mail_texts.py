@@ -119,3 +119,50 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 SIGNATURE = "MAGNET Celje"
+
+# To the author of a proposal, per the state it was answered with: (subject, opening).
+ANSWERED_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "accepted": {
+        "sl": ("Predlog sprejet: {title}", "Vaš predlog »{title}« je sprejet. Odgovor:"),
+        "en": ("Proposal accepted: {title}", "Your proposal “{title}” was accepted. The answer:"),
+        "hr": ("Prijedlog prihvaćen: {title}", "Vaš prijedlog „{title}” je prihvaćen. Odgovor:"),
+        "sk": ("Návrh prijatý: {title}", "Váš návrh „{title}“ bol prijatý. Odpoveď:"),
+        "it": ("Proposta accolta: {title}", "La tua proposta «{title}» è stata accolta. Risposta:"),
+    },
+    "rejected": {
+        "sl": ("Predlog ni sprejet: {title}", "Vaš predlog »{title}« žal ni sprejet. Odgovor:"),
+        "en": (
+            "Proposal not accepted: {title}",
+            "Your proposal “{title}” was not accepted. The answer:",
+        ),
+        "hr": (
+            "Prijedlog nije prihvaćen: {title}",
+            "Vaš prijedlog „{title}” nije prihvaćen. Odgovor:",
+        ),
+        "sk": ("Návrh neprijatý: {title}", "Váš návrh „{title}“ nebol prijatý. Odpoveď:"),
+        "it": (
+            "Proposta non accolta: {title}",
+            "La tua proposta «{title}» non è stata accolta. Risposta:",
+        ),
+    },
+    "evaluating": {
+        "sl": ("Predlog v presoji: {title}", "Vaš predlog »{title}« presojamo. Odgovor:"),
+        "en": (
+            "Proposal under evaluation: {title}",
+            "Your proposal “{title}” is being evaluated. The answer:",
+        ),
+        "hr": ("Prijedlog u procjeni: {title}", "Vaš prijedlog „{title}” se procjenjuje. Odgovor:"),
+        "sk": ("Návrh sa posudzuje: {title}", "Váš návrh „{title}“ posudzujeme. Odpoveď:"),
+        "it": (
+            "Proposta in valutazione: {title}",
+            "La tua proposta «{title}» è in valutazione. Risposta:",
+        ),
+    },
+}
+PROPOSAL_LINK_LABEL = {
+    "sl": "Vaš predlog",
+    "en": "Your proposal",
+    "hr": "Vaš prijedlog",
+    "sk": "Váš návrh",
+    "it": "La tua proposta",
+}

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.participation import proposal_mails
 from services.participation.mail_texts import LABELS, SIGNATURE, TEXTS
 from services.participation.models import Booking, Event, Hub, Registration, Space
-from services.participation.service import calendar, events
+from services.participation.service import calendar, events, proposal_notices
 from services.participation.service.registrations import cancel_token
 from shared.auth import Principal, Role
 from shared.i18n import LANGUAGES, pick
@@ -156,6 +157,9 @@ async def render(
 ) -> Mail | None:
     """The mail for a queued notice, or None when there is nobody (left) to tell or
     nothing known to say."""
+    if topic == proposal_notices.ANSWERED:
+        answered = await proposal_mails.answered_mail(connection, payload, base_url=base_url)
+        return Mail(*answered) if answered else None
     if topic not in TEXTS:
         return None  # nothing this service knows how to say
     if "registration_id" in payload:

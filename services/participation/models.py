@@ -109,6 +109,7 @@ class Lab(Base):
     partners: Mapped[list[str]] = mapped_column(JSONB)
     methods: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     outcomes: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    supports_per_resident: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

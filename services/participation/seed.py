@@ -21,6 +21,7 @@ from services.participation.seed_programme import (
     PHASE_TITLES,
     TIMEZONE,
 )
+from services.participation.seed_proposals import contribution_rows
 from shared.seeding import Seeded, SeedRow, seed_id, seed_key, seed_once
 
 WEEKDAYS_9_TO_20 = {
@@ -258,4 +259,5 @@ def event_rows() -> list[SeedRow]:
 
 
 async def seed(connection: AsyncConnection) -> Seeded:
-    return await seed_once(connection, SCHEMA, [*place_rows(), *lab_rows(), *event_rows()])
+    rows = [*place_rows(), *lab_rows(), *event_rows(), *contribution_rows()]
+    return await seed_once(connection, SCHEMA, rows)

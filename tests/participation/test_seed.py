@@ -98,3 +98,35 @@ class TestDemoProgramme:
             {"starts_at": "2026-12-10T08:00:00Z", "ends_at": "2026-12-10T14:45:00Z"},
             {"starts_at": "2026-12-10T18:15:00Z", "ends_at": "2026-12-10T19:00:00Z"},
         ]
+
+
+class TestDemoContributions:
+    async def test_the_city_vibe_and_housing_labs_hold_ideas_supports_and_a_thread(
+        self, participation: httpx.AsyncClient
+    ) -> None:
+        for slug in ("city-vibe-lab", "housing-lab"):
+            lab_id = seed_id("lab", slug)
+            page = await participation.get(
+                f"{API}/labs/{lab_id}/proposals", params={"sort": "most_supported"}
+            )
+
+            proposals = page.json()["items"]
+            assert len(proposals) >= 2, slug
+            assert all(p["title"]["sl"] and p["body"]["sl"] for p in proposals)
+            assert all(p["supports"] > 0 for p in proposals)
+            # Nobody invented is presented as real: authors sign as workshop participants.
+            assert {p["author_name"] for p in proposals} <= {
+                "Udeleženec delavnice",
+                "Anonimni prebivalec",
+            }
+        benches = seed_id("proposal", "benches-by-the-savinja")
+        read = (await participation.get(f"{API}/proposals/{benches}")).json()
+        thread = (await participation.get(f"{API}/proposals/{benches}/comments")).json()["items"]
+        assert read["supports"] == 5
+        [opening] = [comment for comment in thread if comment["parent_id"] is None]
+        assert [comment["parent_id"] for comment in thread if comment is not opening] == [
+            opening["id"]
+        ]
+        answered = seed_id("proposal", "youth-evenings-in-prebold")
+        youth = (await participation.get(f"{API}/proposals/{answered}")).json()
+        assert youth["state"] == "evaluating" and youth["answer"]["text"]["sl"]

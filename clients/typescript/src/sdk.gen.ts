@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, DeliveriesListData, DeliveriesListErrors, DeliveriesListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IatiActivitiesData, IatiActivitiesErrors, IatiActivitiesResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeDeleteData, MeDeleteErrors, MeDeleteResponses, MeExportData, MeExportErrors, MeExportResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PasswordResetConfirmData, PasswordResetConfirmErrors, PasswordResetConfirmResponses, PasswordResetRequestData, PasswordResetRequestErrors, PasswordResetRequestResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, ResidentSignUpData, ResidentSignUpErrors, ResidentSignUpResponses, ResidentVerifyData, ResidentVerifyErrors, ResidentVerifyResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UserCreateData, UserCreateErrors, UserCreateResponses, UserDeleteData, UserDeleteErrors, UserDeleteResponses, UserGetData, UserGetErrors, UserGetResponses, UsersListData, UsersListErrors, UsersListResponses, WebhookCreateData, WebhookCreateErrors, WebhookCreateResponses, WebhookDeleteData, WebhookDeleteErrors, WebhookDeleteResponses, WebhooksListData, WebhooksListErrors, WebhooksListResponses } from './types.gen';
+import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, CommentCreateData, CommentCreateErrors, CommentCreateResponses, CommentDeleteData, CommentDeleteErrors, CommentDeleteResponses, CommentGetData, CommentGetErrors, CommentGetResponses, CommentHideData, CommentHideErrors, CommentHideResponses, CommentPatchData, CommentPatchErrors, CommentPatchResponses, CommentReportData, CommentReportErrors, CommentReportResponses, CommentRestoreData, CommentRestoreErrors, CommentRestoreResponses, CommentsListData, CommentsListErrors, CommentsListResponses, ContributionsEraseData, ContributionsEraseErrors, ContributionsEraseResponses, ContributionsGetData, ContributionsGetErrors, ContributionsGetResponses, DeliveriesListData, DeliveriesListErrors, DeliveriesListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IatiActivitiesData, IatiActivitiesErrors, IatiActivitiesResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ProposalAnswerData, ProposalAnswerErrors, ProposalAnswerResponses, ProposalCreateData, ProposalCreateErrors, ProposalCreateResponses, ProposalGetData, ProposalGetErrors, ProposalGetResponses, ProposalHideData, ProposalHideErrors, ProposalHideResponses, ProposalPatchData, ProposalPatchErrors, ProposalPatchResponses, ProposalReportData, ProposalReportErrors, ProposalReportResponses, ProposalRestoreData, ProposalRestoreErrors, ProposalRestoreResponses, ProposalRevisionsListData, ProposalRevisionsListErrors, ProposalRevisionsListResponses, ProposalsListData, ProposalsListErrors, ProposalsListResponses, ProposalTransitionData, ProposalTransitionErrors, ProposalTransitionResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SupportCreateData, SupportCreateErrors, SupportCreateResponses, SupportDeleteData, SupportDeleteErrors, SupportDeleteResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UserCreateData, UserCreateErrors, UserCreateResponses, UserDeleteData, UserDeleteErrors, UserDeleteResponses, UserGetData, UserGetErrors, UserGetResponses, UsersListData, UsersListErrors, UsersListResponses, WebhookCreateData, WebhookCreateErrors, WebhookCreateResponses, WebhookDeleteData, WebhookDeleteErrors, WebhookDeleteResponses, WebhooksListData, WebhooksListErrors, WebhooksListResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -42,18 +42,7 @@ export const tokenCreate = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Delete the signed-in resident's account; their contributions stay, anonymised
- *
- * The participation service first anonymises the resident's contributions; if it cannot, the answer is 503 and nothing is deleted. `If-Match` is the ETag of `GET /api/v1/auth/me`.
- */
-export const meDelete = <ThrowOnError extends boolean = false>(options: Options<MeDeleteData, ThrowOnError>) => (options.client ?? client).delete<MeDeleteResponses, MeDeleteErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/auth/me',
-    ...options
-});
-
-/**
- * Who the bearer token belongs to (a resident's name, email and language too)
+ * Who the bearer token belongs to
  */
 export const meGet = <ThrowOnError extends boolean = false>(options?: Options<MeGetData, ThrowOnError>) => (options?.client ?? client).get<MeGetResponses, MeGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -85,8 +74,6 @@ export const userCreate = <ThrowOnError extends boolean = false>(options: Option
 
 /**
  * Delete a user; their tokens are refused at once (admin only)
- *
- * A resident's contributions are first anonymised by the participation service, as when they delete their own account; if it cannot, 503 and nothing is deleted.
  */
 export const userDelete = <ThrowOnError extends boolean = false>(options: Options<UserDeleteData, ThrowOnError>) => (options.client ?? client).delete<UserDeleteResponses, UserDeleteErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -153,67 +140,6 @@ export const apiKeyRevoke = <ThrowOnError extends boolean = false>(options: Opti
 export const apiKeyGet = <ThrowOnError extends boolean = false>(options: Options<ApiKeyGetData, ThrowOnError>) => (options.client ?? client).get<ApiKeyGetResponses, ApiKeyGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/api-keys/{key_id}',
-    ...options
-});
-
-/**
- * Sign up as a resident; a mail with a link to verify the address follows
- *
- * Always 202 with the same body, whether the address has an account or not: an address with an account gets a mail saying so, never a second account. The account is inactive until `POST /api/v1/auth/residents/verify` with the mailed token.
- */
-export const residentSignUp = <ThrowOnError extends boolean = false>(options: Options<ResidentSignUpData, ThrowOnError>) => (options.client ?? client).post<ResidentSignUpResponses, ResidentSignUpErrors, ThrowOnError>({
-    url: '/api/v1/auth/residents',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Verify a resident's address with the mailed token: the account is active
- */
-export const residentVerify = <ThrowOnError extends boolean = false>(options: Options<ResidentVerifyData, ThrowOnError>) => (options.client ?? client).post<ResidentVerifyResponses, ResidentVerifyErrors, ThrowOnError>({
-    url: '/api/v1/auth/residents/verify',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Ask for a mail with a link to choose a new password
- *
- * Always 202 with the same body: only a resident's verified address is mailed, and the answer never tells whether it has an account.
- */
-export const passwordResetRequest = <ThrowOnError extends boolean = false>(options: Options<PasswordResetRequestData, ThrowOnError>) => (options.client ?? client).post<PasswordResetRequestResponses, PasswordResetRequestErrors, ThrowOnError>({
-    url: '/api/v1/auth/password-reset',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Set a new password with the mailed token; earlier tokens are refused at once
- */
-export const passwordResetConfirm = <ThrowOnError extends boolean = false>(options: Options<PasswordResetConfirmData, ThrowOnError>) => (options.client ?? client).post<PasswordResetConfirmResponses, PasswordResetConfirmErrors, ThrowOnError>({
-    url: '/api/v1/auth/password-reset/confirm',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Everything the platform keeps about the signed-in resident (residents only)
- */
-export const meExport = <ThrowOnError extends boolean = false>(options?: Options<MeExportData, ThrowOnError>) => (options?.client ?? client).get<MeExportResponses, MeExportErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/auth/me/export',
     ...options
 });
 
@@ -658,6 +584,244 @@ export const labPatch = <ThrowOnError extends boolean = false>(options: Options<
  * Registrations and attendance by age band across the lab's events
  */
 export const labStatistics = <ThrowOnError extends boolean = false>(options: Options<LabStatisticsData, ThrowOnError>) => (options.client ?? client).get<LabStatisticsResponses, LabStatisticsErrors, ThrowOnError>({ url: '/api/v1/participation/labs/{lab_id}/statistics', ...options });
+
+/**
+ * Residents' proposals in a lab, newest, most supported or shuffled per seed
+ */
+export const proposalsList = <ThrowOnError extends boolean = false>(options: Options<ProposalsListData, ThrowOnError>) => (options.client ?? client).get<ProposalsListResponses, ProposalsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/labs/{lab_id}/proposals',
+    ...options
+});
+
+/**
+ * Propose an idea in a lab (residents)
+ */
+export const proposalCreate = <ThrowOnError extends boolean = false>(options: Options<ProposalCreateData, ThrowOnError>) => (options.client ?? client).post<ProposalCreateResponses, ProposalCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/labs/{lab_id}/proposals',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * One proposal (a hidden one only for its author and coordinators)
+ */
+export const proposalGet = <ThrowOnError extends boolean = false>(options: Options<ProposalGetData, ThrowOnError>) => (options.client ?? client).get<ProposalGetResponses, ProposalGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}',
+    ...options
+});
+
+/**
+ * Edit one's proposal until it is answered; needs If-Match
+ */
+export const proposalPatch = <ThrowOnError extends boolean = false>(options: Options<ProposalPatchData, ThrowOnError>) => (options.client ?? client).patch<ProposalPatchResponses, ProposalPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/merge-patch+json',
+        ...options.headers
+    }
+});
+
+/**
+ * Every change of a proposal (its author and coordinators)
+ */
+export const proposalRevisionsList = <ThrowOnError extends boolean = false>(options: Options<ProposalRevisionsListData, ThrowOnError>) => (options.client ?? client).get<ProposalRevisionsListResponses, ProposalRevisionsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/revisions',
+    ...options
+});
+
+/**
+ * Withdraw (its author) or start evaluating (coordinators); other moves are 409
+ */
+export const proposalTransition = <ThrowOnError extends boolean = false>(options: Options<ProposalTransitionData, ThrowOnError>) => (options.client ?? client).post<ProposalTransitionResponses, ProposalTransitionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/transitions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Answer a proposal (coordinators): evaluating, accepted or rejected; mails the author
+ */
+export const proposalAnswer = <ThrowOnError extends boolean = false>(options: Options<ProposalAnswerData, ThrowOnError>) => (options.client ?? client).post<ProposalAnswerResponses, ProposalAnswerErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/answer',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Hide a proposal pending review (coordinators); its author sees why
+ */
+export const proposalHide = <ThrowOnError extends boolean = false>(options: Options<ProposalHideData, ThrowOnError>) => (options.client ?? client).post<ProposalHideResponses, ProposalHideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/hide',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Show a hidden proposal again (coordinators)
+ */
+export const proposalRestore = <ThrowOnError extends boolean = false>(options: Options<ProposalRestoreData, ThrowOnError>) => (options.client ?? client).post<ProposalRestoreResponses, ProposalRestoreErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/restore',
+    ...options
+});
+
+/**
+ * Report a proposal (anyone signed in, once); enough reports hide it for review
+ */
+export const proposalReport = <ThrowOnError extends boolean = false>(options: Options<ProposalReportData, ThrowOnError>) => (options.client ?? client).post<ProposalReportResponses, ProposalReportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/reports',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Withdraw one's support
+ */
+export const supportDelete = <ThrowOnError extends boolean = false>(options: Options<SupportDeleteData, ThrowOnError>) => (options.client ?? client).delete<SupportDeleteResponses, SupportDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/supports',
+    ...options
+});
+
+/**
+ * Support a proposal (residents, once; a lab may limit supports per resident)
+ */
+export const supportCreate = <ThrowOnError extends boolean = false>(options: Options<SupportCreateData, ThrowOnError>) => (options.client ?? client).post<SupportCreateResponses, SupportCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/supports',
+    ...options
+});
+
+/**
+ * A proposal's comments, oldest first, threaded by parent_id
+ */
+export const commentsList = <ThrowOnError extends boolean = false>(options: Options<CommentsListData, ThrowOnError>) => (options.client ?? client).get<CommentsListResponses, CommentsListErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/comments',
+    ...options
+});
+
+/**
+ * Comment on a proposal or answer a comment (residents)
+ */
+export const commentCreate = <ThrowOnError extends boolean = false>(options: Options<CommentCreateData, ThrowOnError>) => (options.client ?? client).post<CommentCreateResponses, CommentCreateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/proposals/{proposal_id}/comments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete one's comment (its place in the thread stays); needs If-Match
+ */
+export const commentDelete = <ThrowOnError extends boolean = false>(options: Options<CommentDeleteData, ThrowOnError>) => (options.client ?? client).delete<CommentDeleteResponses, CommentDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}',
+    ...options
+});
+
+/**
+ * One comment
+ */
+export const commentGet = <ThrowOnError extends boolean = false>(options: Options<CommentGetData, ThrowOnError>) => (options.client ?? client).get<CommentGetResponses, CommentGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}',
+    ...options
+});
+
+/**
+ * Edit one's comment; needs If-Match
+ */
+export const commentPatch = <ThrowOnError extends boolean = false>(options: Options<CommentPatchData, ThrowOnError>) => (options.client ?? client).patch<CommentPatchResponses, CommentPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/merge-patch+json',
+        ...options.headers
+    }
+});
+
+/**
+ * Report a comment (anyone signed in, once); enough reports hide it for review
+ */
+export const commentReport = <ThrowOnError extends boolean = false>(options: Options<CommentReportData, ThrowOnError>) => (options.client ?? client).post<CommentReportResponses, CommentReportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}/reports',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Hide a comment pending review (coordinators); its author sees why
+ */
+export const commentHide = <ThrowOnError extends boolean = false>(options: Options<CommentHideData, ThrowOnError>) => (options.client ?? client).post<CommentHideResponses, CommentHideErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}/hide',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Show a hidden comment again (coordinators)
+ */
+export const commentRestore = <ThrowOnError extends boolean = false>(options: Options<CommentRestoreData, ThrowOnError>) => (options.client ?? client).post<CommentRestoreResponses, CommentRestoreErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/comments/{comment_id}/restore',
+    ...options
+});
+
+/**
+ * Erase the caller's data here; their contributions stay, anonymised
+ */
+export const contributionsErase = <ThrowOnError extends boolean = false>(options?: Options<ContributionsEraseData, ThrowOnError>) => (options?.client ?? client).delete<ContributionsEraseResponses, ContributionsEraseErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/me/contributions',
+    ...options
+});
+
+/**
+ * What participation holds of the caller: data, proposals, comments, supports
+ */
+export const contributionsGet = <ThrowOnError extends boolean = false>(options?: Options<ContributionsGetData, ThrowOnError>) => (options?.client ?? client).get<ContributionsGetResponses, ContributionsGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/participation/me/contributions',
+    ...options
+});
 
 /**
  * Partner cities with the challenges each adopted

@@ -486,6 +486,30 @@ export type AgeBandStatistics = {
 };
 
 /**
+ * AnswerCreate
+ */
+export type AnswerCreate = {
+    /**
+     * Text
+     *
+     * Text keyed by language code (sl, en, hr, sk, it).
+     */
+    text: {
+        [key in Language]?: string;
+    };
+    /**
+     * State
+     */
+    state: 'evaluating' | 'accepted' | 'rejected';
+    /**
+     * Lab Outcome
+     *
+     * Link an accepted proposal as an outcome of its lab. Default: `false`.
+     */
+    lab_outcome?: boolean;
+};
+
+/**
  * Attendance
  */
 export type Attendance = {
@@ -669,6 +693,92 @@ export type ClosureCreate = {
      * Only this space; without it the whole hub is closed.
      */
     space_id?: string | null;
+};
+
+/**
+ * Comment
+ */
+export type Comment = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Proposal Id
+     */
+    proposal_id: string;
+    /**
+     * Parent Id
+     */
+    parent_id: string | null;
+    /**
+     * Body
+     *
+     * null when deleted, or hidden from the caller.
+     */
+    body: string | null;
+    /**
+     * Author Name
+     */
+    author_name: string | null;
+    /**
+     * Mine
+     */
+    mine: boolean;
+    /**
+     * Deleted
+     */
+    deleted: boolean;
+    moderation: Moderation | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * CommentCreate
+ */
+export type CommentCreate = {
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Parent Id
+     *
+     * The comment answered (on the same proposal).
+     */
+    parent_id?: string | null;
+};
+
+/**
+ * Contributions
+ *
+ * What participation holds of the caller: their data and contributions.
+ */
+export type Contributions = {
+    resident: ResidentData | null;
+    /**
+     * Proposals
+     */
+    proposals: Array<Proposal>;
+    /**
+     * Comments
+     */
+    comments: Array<Comment>;
+    /**
+     * Supports
+     */
+    supports: Array<SupportGiven>;
 };
 
 /**
@@ -905,6 +1015,16 @@ export type FreeInterval = {
 };
 
 /**
+ * HideRequest
+ */
+export type HideRequest = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
  * Hub
  */
 export type Hub = {
@@ -1009,6 +1129,18 @@ export type Lab = {
      */
     outcomes: Array<string>;
     /**
+     * Supports Per Resident
+     *
+     * How many of the lab's proposals one resident may support (null: any).
+     */
+    supports_per_resident: number | null;
+    /**
+     * Outcome Proposals
+     *
+     * Accepted proposals of residents linked as outcomes of the lab.
+     */
+    outcome_proposals: Array<string>;
+    /**
      * Version
      */
     version: number;
@@ -1076,6 +1208,12 @@ export type LabCreate = {
      * Catalog entry ids the lab produced. Default: `[]`.
      */
     outcomes?: Array<string>;
+    /**
+     * Supports Per Resident
+     *
+     * Supports one resident may give in the lab (null: any).
+     */
+    supports_per_resident?: number | null;
 };
 
 /**
@@ -1106,6 +1244,22 @@ export type LabStatistics = {
      * By Age Band
      */
     by_age_band: Array<AgeBandStatistics>;
+};
+
+/**
+ * Moderation
+ */
+export type Moderation = {
+    /**
+     * Hidden
+     */
+    hidden: boolean;
+    /**
+     * Reason
+     *
+     * Why it was hidden (its author and coordinators).
+     */
+    reason: string | null;
 };
 
 /**
@@ -1162,6 +1316,22 @@ export type NewRegistration = {
      * Shown once: send it as `X-Cancel-Token` to read, cancel or erase. Null in a replay to an anonymous caller (Idempotency-Key), who may not be the one it was issued to.
      */
     cancel_token: string | null;
+};
+
+/**
+ * OfficialAnswer
+ */
+export type OfficialAnswer = {
+    /**
+     * Text
+     */
+    text: {
+        [key: string]: string;
+    };
+    /**
+     * Answered At
+     */
+    answered_at: string;
 };
 
 /**
@@ -1243,6 +1413,20 @@ export type ClosurePage = {
 };
 
 /**
+ * CommentPage
+ */
+export type CommentPage = {
+    /**
+     * Items
+     */
+    items: Array<Comment>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
+};
+
+/**
  * EventPage
  */
 export type EventPage = {
@@ -1278,6 +1462,34 @@ export type LabPage = {
      * Items
      */
     items: Array<Lab>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * ProposalRevisionPage
+ */
+export type ProposalRevisionPage = {
+    /**
+     * Items
+     */
+    items: Array<ProposalRevision>;
+    /**
+     * Next Cursor
+     */
+    next_cursor?: string | null;
+};
+
+/**
+ * ProposalPage
+ */
+export type ProposalPage = {
+    /**
+     * Items
+     */
+    items: Array<Proposal>;
     /**
      * Next Cursor
      */
@@ -1389,6 +1601,173 @@ export type PhaseOut = {
 };
 
 /**
+ * Proposal
+ */
+export type Proposal = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Lab Id
+     */
+    lab_id: string;
+    /**
+     * Phase
+     */
+    phase: string | null;
+    /**
+     * Title
+     */
+    title: {
+        [key: string]: string;
+    };
+    /**
+     * Body
+     */
+    body: {
+        [key: string]: string;
+    };
+    state: ProposalState;
+    /**
+     * Author Name
+     *
+     * How the author signs; null once they erased their data.
+     */
+    author_name: string | null;
+    /**
+     * Mine
+     *
+     * The caller wrote it.
+     */
+    mine: boolean;
+    /**
+     * Supports
+     *
+     * Residents supporting it now.
+     */
+    supports: number;
+    /**
+     * Supported
+     *
+     * The caller supports it.
+     */
+    supported: boolean;
+    answer: OfficialAnswer | null;
+    /**
+     * Lab Outcome
+     *
+     * Accepted and linked as an outcome of its lab.
+     */
+    lab_outcome: boolean;
+    /**
+     * Set when hidden, for its author and coordinators (others get 404).
+     */
+    moderation: Moderation | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * ProposalCreate
+ */
+export type ProposalCreate = {
+    /**
+     * Title
+     *
+     * Text keyed by language code (sl, en, hr, sk, it).
+     */
+    title: {
+        [key in Language]?: string;
+    };
+    /**
+     * Body
+     *
+     * Text keyed by language code (sl, en, hr, sk, it).
+     */
+    body: {
+        [key in Language]?: string;
+    };
+    /**
+     * Phase
+     *
+     * One of the lab's phase keys.
+     */
+    phase?: string | null;
+};
+
+/**
+ * ProposalRevision
+ */
+export type ProposalRevision = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Proposal Id
+     */
+    proposal_id: string;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Actor
+     *
+     * Who made the change (`user:<id>`, `former-resident`).
+     */
+    actor: string;
+    /**
+     * Actor Role
+     */
+    actor_role: string;
+    /**
+     * Changes
+     *
+     * Per changed field: {"from": old, "to": new}.
+     */
+    changes: {
+        [key: string]: unknown;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * ProposalSort
+ */
+export type ProposalSort = 'recent' | 'most_supported' | 'random';
+
+/**
+ * ProposalState
+ */
+export type ProposalState = 'published' | 'evaluating' | 'accepted' | 'rejected' | 'withdrawn' | 'hidden';
+
+/**
+ * ProposalTransition
+ */
+export type ProposalTransition = {
+    to: ProposalState;
+};
+
+/**
  * Registration
  *
  * What the registrant (with the cancel token) and coordinators see.
@@ -1472,6 +1851,52 @@ export type RegistrationCreate = {
  * RegistrationStatus
  */
 export type RegistrationStatus = 'confirmed' | 'waitlisted' | 'cancelled';
+
+/**
+ * Report
+ */
+export type Report = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * ReportCreate
+ */
+export type ReportCreate = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * ResidentData
+ */
+export type ResidentData = {
+    /**
+     * Name
+     */
+    name: string | null;
+    /**
+     * Email
+     */
+    email: string | null;
+    /**
+     * Language
+     */
+    language: string | null;
+};
 
 /**
  * Space
@@ -1608,6 +2033,46 @@ export type SpaceCreate = {
 export type SpaceKind = 'room' | 'desk' | 'workshop' | 'equipment';
 
 /**
+ * Support
+ */
+export type Support = {
+    /**
+     * Proposal Id
+     */
+    proposal_id: string;
+    /**
+     * Supports
+     *
+     * Residents supporting the proposal now.
+     */
+    supports: number;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * SupportGiven
+ */
+export type SupportGiven = {
+    /**
+     * Proposal Id
+     */
+    proposal_id: string;
+    /**
+     * Proposal Title
+     */
+    proposal_title: {
+        [key: string]: string;
+    };
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * SpacePatch
  *
  * JSON Merge Patch of a space; absent fields stay as they are.
@@ -1711,6 +2176,48 @@ export type LabPatch = {
      * Outcomes
      */
     outcomes?: Array<string> | null;
+    /**
+     * Supports Per Resident
+     *
+     * Supports one resident may give in the lab (null: any).
+     */
+    supports_per_resident?: number | null;
+};
+
+/**
+ * ProposalPatch
+ *
+ * JSON Merge Patch of a proposal, by its author until it is answered.
+ */
+export type ProposalPatch = {
+    /**
+     * Title
+     */
+    title?: {
+        [key in Language]?: string;
+    } | null;
+    /**
+     * Body
+     */
+    body?: {
+        [key in Language]?: string;
+    } | null;
+    /**
+     * Phase
+     */
+    phase?: string | null;
+};
+
+/**
+ * CommentPatch
+ *
+ * JSON Merge Patch of a comment, by its author.
+ */
+export type CommentPatch = {
+    /**
+     * Body
+     */
+    body?: string | null;
 };
 
 /**
@@ -2232,7 +2739,7 @@ export type ReportPage = {
     /**
      * Items
      */
-    items: Array<Report>;
+    items: Array<TransferReport>;
     /**
      * Next Cursor
      */
@@ -2392,9 +2899,9 @@ export type PlanProgress = {
 };
 
 /**
- * Report
+ * TransferReport
  */
-export type Report = {
+export type TransferReport = {
     /**
      * Id
      */
@@ -8380,6 +8887,1608 @@ export type LabStatisticsResponses = {
 
 export type LabStatisticsResponse = LabStatisticsResponses[keyof LabStatisticsResponses];
 
+export type ProposalsListData = {
+    body?: never;
+    path: {
+        /**
+         * Lab Id
+         */
+        lab_id: string;
+    };
+    query?: {
+        sort?: ProposalSort;
+        /**
+         * Seed
+         *
+         * With sort=random: any text kept while paging (a visitor's own order).
+         */
+        seed?: string;
+        /**
+         * State
+         */
+        state?: ProposalState;
+        /**
+         * Phase
+         */
+        phase?: string;
+        /**
+         * Q
+         *
+         * Words in any language; accents and typos forgiven.
+         */
+        q?: string;
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/participation/labs/{lab_id}/proposals';
+};
+
+export type ProposalsListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalsListError = ProposalsListErrors[keyof ProposalsListErrors];
+
+export type ProposalsListResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProposalPage;
+};
+
+export type ProposalsListResponse = ProposalsListResponses[keyof ProposalsListResponses];
+
+export type ProposalCreateData = {
+    body: ProposalCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Lab Id
+         */
+        lab_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/labs/{lab_id}/proposals';
+};
+
+export type ProposalCreateErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalCreateError = ProposalCreateErrors[keyof ProposalCreateErrors];
+
+export type ProposalCreateResponses = {
+    /**
+     * Successful Response
+     */
+    201: Proposal;
+};
+
+export type ProposalCreateResponse = ProposalCreateResponses[keyof ProposalCreateResponses];
+
+export type ProposalGetData = {
+    body?: never;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}';
+};
+
+export type ProposalGetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalGetError = ProposalGetErrors[keyof ProposalGetErrors];
+
+export type ProposalGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalGetResponse = ProposalGetResponses[keyof ProposalGetResponses];
+
+export type ProposalPatchData = {
+    /**
+     * A JSON Merge Patch (RFC 7396).
+     */
+    body: ProposalPatch;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}';
+};
+
+export type ProposalPatchErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unsupported Media Type
+     */
+    415: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalPatchError = ProposalPatchErrors[keyof ProposalPatchErrors];
+
+export type ProposalPatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalPatchResponse = ProposalPatchResponses[keyof ProposalPatchResponses];
+
+export type ProposalRevisionsListData = {
+    body?: never;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/participation/proposals/{proposal_id}/revisions';
+};
+
+export type ProposalRevisionsListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalRevisionsListError = ProposalRevisionsListErrors[keyof ProposalRevisionsListErrors];
+
+export type ProposalRevisionsListResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProposalRevisionPage;
+};
+
+export type ProposalRevisionsListResponse = ProposalRevisionsListResponses[keyof ProposalRevisionsListResponses];
+
+export type ProposalTransitionData = {
+    body: ProposalTransition;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/transitions';
+};
+
+export type ProposalTransitionErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalTransitionError = ProposalTransitionErrors[keyof ProposalTransitionErrors];
+
+export type ProposalTransitionResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalTransitionResponse = ProposalTransitionResponses[keyof ProposalTransitionResponses];
+
+export type ProposalAnswerData = {
+    body: AnswerCreate;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/answer';
+};
+
+export type ProposalAnswerErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalAnswerError = ProposalAnswerErrors[keyof ProposalAnswerErrors];
+
+export type ProposalAnswerResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalAnswerResponse = ProposalAnswerResponses[keyof ProposalAnswerResponses];
+
+export type ProposalHideData = {
+    body: HideRequest;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/hide';
+};
+
+export type ProposalHideErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalHideError = ProposalHideErrors[keyof ProposalHideErrors];
+
+export type ProposalHideResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalHideResponse = ProposalHideResponses[keyof ProposalHideResponses];
+
+export type ProposalRestoreData = {
+    body?: never;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/restore';
+};
+
+export type ProposalRestoreErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalRestoreError = ProposalRestoreErrors[keyof ProposalRestoreErrors];
+
+export type ProposalRestoreResponses = {
+    /**
+     * Successful Response
+     */
+    200: Proposal;
+};
+
+export type ProposalRestoreResponse = ProposalRestoreResponses[keyof ProposalRestoreResponses];
+
+export type ProposalReportData = {
+    body: ReportCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/reports';
+};
+
+export type ProposalReportErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ProposalReportError = ProposalReportErrors[keyof ProposalReportErrors];
+
+export type ProposalReportResponses = {
+    /**
+     * Successful Response
+     */
+    201: Report;
+};
+
+export type ProposalReportResponse = ProposalReportResponses[keyof ProposalReportResponses];
+
+export type SupportDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/supports';
+};
+
+export type SupportDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type SupportDeleteError = SupportDeleteErrors[keyof SupportDeleteErrors];
+
+export type SupportDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type SupportDeleteResponse = SupportDeleteResponses[keyof SupportDeleteResponses];
+
+export type SupportCreateData = {
+    body?: never;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/supports';
+};
+
+export type SupportCreateErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type SupportCreateError = SupportCreateErrors[keyof SupportCreateErrors];
+
+export type SupportCreateResponses = {
+    /**
+     * Successful Response
+     */
+    201: Support;
+};
+
+export type SupportCreateResponse = SupportCreateResponses[keyof SupportCreateResponses];
+
+export type CommentsListData = {
+    body?: never;
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Page size (1..100).
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page.
+         */
+        cursor?: string;
+    };
+    url: '/api/v1/participation/proposals/{proposal_id}/comments';
+};
+
+export type CommentsListErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentsListError = CommentsListErrors[keyof CommentsListErrors];
+
+export type CommentsListResponses = {
+    /**
+     * Successful Response
+     */
+    200: CommentPage;
+};
+
+export type CommentsListResponse = CommentsListResponses[keyof CommentsListResponses];
+
+export type CommentCreateData = {
+    body: CommentCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Proposal Id
+         */
+        proposal_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/proposals/{proposal_id}/comments';
+};
+
+export type CommentCreateErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentCreateError = CommentCreateErrors[keyof CommentCreateErrors];
+
+export type CommentCreateResponses = {
+    /**
+     * Successful Response
+     */
+    201: Comment;
+};
+
+export type CommentCreateResponse = CommentCreateResponses[keyof CommentCreateResponses];
+
+export type CommentDeleteData = {
+    body?: never;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}';
+};
+
+export type CommentDeleteErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentDeleteError = CommentDeleteErrors[keyof CommentDeleteErrors];
+
+export type CommentDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type CommentDeleteResponse = CommentDeleteResponses[keyof CommentDeleteResponses];
+
+export type CommentGetData = {
+    body?: never;
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}';
+};
+
+export type CommentGetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentGetError = CommentGetErrors[keyof CommentGetErrors];
+
+export type CommentGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Comment;
+};
+
+export type CommentGetResponse = CommentGetResponses[keyof CommentGetResponses];
+
+export type CommentPatchData = {
+    /**
+     * A JSON Merge Patch (RFC 7396).
+     */
+    body: CommentPatch;
+    headers: {
+        /**
+         * The ETag you last read; required on every change (428 without it).
+         */
+        'If-Match': string;
+    };
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}';
+};
+
+export type CommentPatchErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Precondition Failed
+     */
+    412: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unsupported Media Type
+     */
+    415: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Precondition Required
+     */
+    428: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentPatchError = CommentPatchErrors[keyof CommentPatchErrors];
+
+export type CommentPatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: Comment;
+};
+
+export type CommentPatchResponse = CommentPatchResponses[keyof CommentPatchResponses];
+
+export type CommentReportData = {
+    body: ReportCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * Retries with the same key and body return the first answer (a 4xx is not kept). Anonymous callers' keys are scoped by the request, and a replay to them carries no secret shown once (it is null).
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}/reports';
+};
+
+export type CommentReportErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentReportError = CommentReportErrors[keyof CommentReportErrors];
+
+export type CommentReportResponses = {
+    /**
+     * Successful Response
+     */
+    201: Report;
+};
+
+export type CommentReportResponse = CommentReportResponses[keyof CommentReportResponses];
+
+export type CommentHideData = {
+    body: HideRequest;
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}/hide';
+};
+
+export type CommentHideErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Unprocessable Entity
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentHideError = CommentHideErrors[keyof CommentHideErrors];
+
+export type CommentHideResponses = {
+    /**
+     * Successful Response
+     */
+    200: Comment;
+};
+
+export type CommentHideResponse = CommentHideResponses[keyof CommentHideResponses];
+
+export type CommentRestoreData = {
+    body?: never;
+    path: {
+        /**
+         * Comment Id
+         */
+        comment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/participation/comments/{comment_id}/restore';
+};
+
+export type CommentRestoreErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Forbidden
+     */
+    403: ProblemDetail;
+    /**
+     * Not Found
+     */
+    404: ProblemDetail;
+    /**
+     * Conflict
+     */
+    409: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Validation Error
+     */
+    422: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type CommentRestoreError = CommentRestoreErrors[keyof CommentRestoreErrors];
+
+export type CommentRestoreResponses = {
+    /**
+     * Successful Response
+     */
+    200: Comment;
+};
+
+export type CommentRestoreResponse = CommentRestoreResponses[keyof CommentRestoreResponses];
+
+export type ContributionsEraseData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/participation/me/contributions';
+};
+
+export type ContributionsEraseErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ContributionsEraseError = ContributionsEraseErrors[keyof ContributionsEraseErrors];
+
+export type ContributionsEraseResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ContributionsEraseResponse = ContributionsEraseResponses[keyof ContributionsEraseResponses];
+
+export type ContributionsGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/participation/me/contributions';
+};
+
+export type ContributionsGetErrors = {
+    /**
+     * Bad Request
+     */
+    400: ProblemDetail;
+    /**
+     * Unauthorized
+     */
+    401: ProblemDetail;
+    /**
+     * Request Entity Too Large
+     */
+    413: ProblemDetail;
+    /**
+     * Too Many Requests
+     */
+    429: ProblemDetail;
+    /**
+     * Internal Server Error
+     */
+    500: ProblemDetail;
+    /**
+     * Service Unavailable
+     */
+    503: ProblemDetail;
+    /**
+     * Gateway Timeout
+     */
+    504: ProblemDetail;
+};
+
+export type ContributionsGetError = ContributionsGetErrors[keyof ContributionsGetErrors];
+
+export type ContributionsGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: Contributions;
+};
+
+export type ContributionsGetResponse = ContributionsGetResponses[keyof ContributionsGetResponses];
+
 export type CitiesListData = {
     body?: never;
     path?: never;
@@ -9955,7 +12064,7 @@ export type ReportCreateResponses = {
     /**
      * Successful Response
      */
-    201: Report;
+    201: TransferReport;
 };
 
 export type ReportCreateResponse = ReportCreateResponses[keyof ReportCreateResponses];
@@ -10021,7 +12130,7 @@ export type ReportGetResponses = {
     /**
      * Successful Response
      */
-    200: Report;
+    200: TransferReport;
 };
 
 export type ReportGetResponse = ReportGetResponses[keyof ReportGetResponses];
@@ -10116,7 +12225,7 @@ export type ReportPatchResponses = {
     /**
      * Successful Response
      */
-    200: Report;
+    200: TransferReport;
 };
 
 export type ReportPatchResponse = ReportPatchResponses[keyof ReportPatchResponses];
@@ -10204,7 +12313,7 @@ export type ReportSubmitResponses = {
     /**
      * Successful Response
      */
-    200: Report;
+    200: TransferReport;
 };
 
 export type ReportSubmitResponse = ReportSubmitResponses[keyof ReportSubmitResponses];
@@ -10292,7 +12401,7 @@ export type ReportCorrectResponses = {
     /**
      * Successful Response
      */
-    200: Report;
+    200: TransferReport;
 };
 
 export type ReportCorrectResponse = ReportCorrectResponses[keyof ReportCorrectResponses];

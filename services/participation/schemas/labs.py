@@ -42,6 +42,10 @@ def _ordered_with_one_current(phases: list[Phase]) -> list[Phase]:
 Phases = Annotated[
     list[Phase], Field(min_length=1, max_length=20), AfterValidator(_ordered_with_one_current)
 ]
+SupportsLimit = Annotated[
+    int | None,
+    Field(ge=1, le=1000, description="Supports one resident may give in the lab (null: any)."),
+]
 EntryIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 Partners = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=50)
@@ -58,6 +62,7 @@ class LabCreate(BaseModel):
     partners: Partners = []
     methods: EntryIds = Field(default=[], description="Catalog entry ids of the methods used.")
     outcomes: EntryIds = Field(default=[], description="Catalog entry ids the lab produced.")
+    supports_per_resident: SupportsLimit = None
 
 
 class LabPatch(BaseModel):
@@ -70,6 +75,7 @@ class LabPatch(BaseModel):
     partners: Partners | None = None
     methods: EntryIds | None = None
     outcomes: EntryIds | None = None
+    supports_per_resident: SupportsLimit = None
 
 
 class PhaseOut(Phase):
@@ -88,6 +94,12 @@ class Lab(BaseModel):
     partners: list[str]
     methods: list[uuid.UUID]
     outcomes: list[uuid.UUID]
+    supports_per_resident: int | None = Field(
+        description="How many of the lab's proposals one resident may support (null: any)."
+    )
+    outcome_proposals: list[uuid.UUID] = Field(
+        description="Accepted proposals of residents linked as outcomes of the lab."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Event, Lab, LabPhase, Registration
+from services.participation.proposal_models import Proposal
 from services.participation.schemas import labs as schemas
 from services.participation.schemas.events import AgeBand
 from services.participation.service import catalog
@@ -50,6 +51,21 @@ _PHASES = (
     .scalar_subquery()
     .cast(JSONB)
 )
+_OUTCOME_PROPOSALS = (
+    select(
+        func.coalesce(
+            func.array_agg(aggregate_order_by(Proposal.id, Proposal.created_at)),
+            literal_column("'{}'::uuid[]"),
+        )
+    )
+    .where(
+        Proposal.lab_id == Lab.id,
+        Proposal.lab_outcome,
+        Proposal.state == literal_column("'accepted'"),
+    )
+    .correlate(Lab)
+    .scalar_subquery()
+)
 _COLUMNS = (
     Lab.id,
     Lab.slug,
@@ -61,6 +77,8 @@ _COLUMNS = (
     Lab.partners,
     Lab.methods,
     Lab.outcomes,
+    Lab.supports_per_resident,
+    _OUTCOME_PROPOSALS.label("outcome_proposals"),
     Lab.version,
     Lab.created_at,
     Lab.updated_at,
@@ -195,7 +213,9 @@ async def patch_lab(
     changes = {
         name: value
         for name, value in patch.model_dump(mode="json", exclude_unset=True).items()
-        if value is not None and name not in ("phases", "methods", "outcomes")
+        # A null limit of supports lifts it; other nulls leave a field as it is.
+        if (value is not None or name == "supports_per_resident")
+        and name not in ("phases", "methods", "outcomes")
     }
     for name in ("methods", "outcomes"):
         if (ids := getattr(patch, name)) is not None:
