@@ -20,18 +20,19 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from shared.auth import derive_key
+from shared.db import CompiledQuery, fetch_compiled
 from shared.problems import BadRequest
 from shared.settings import Settings
 
@@ -85,9 +86,10 @@ class PageRequest(PageQuery):
         return page
 
 
-def _page_request(
+async def _page_request(
     request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> PageRequest:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     route = request.scope.get("route")
     return PageRequest(
         limit=limit,
@@ -196,19 +198,82 @@ async def paginate(
     return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)
 
 
-def _after(
-    paging: PageQuery, cursor: str, columns: list[ColumnElement[Any]], descending: bool
-) -> ColumnElement[bool]:
+def _position(paging: PageQuery, cursor: str, columns: Sequence[ColumnElement[Any]]) -> list[Any]:
+    """The sort key a cursor carries, as values of `columns`' types; else a 400."""
     position = decode_cursor(paging.settings, cursor, scope=paging.scope).get("after")
     if not isinstance(position, list) or len(position) != len(columns):
         raise BadRequest(INVALID_CURSOR)
     try:
-        values = [
-            literal(_decode_value(column, value), column.type)
-            for column, value in zip(columns, position, strict=True)
+        return [
+            _decode_value(column, value) for column, value in zip(columns, position, strict=True)
         ]
     except (TypeError, ValueError) as exc:
         raise BadRequest(INVALID_CURSOR) from exc
+
+
+def _after(
+    paging: PageQuery, cursor: str, columns: list[ColumnElement[Any]], descending: bool
+) -> ColumnElement[bool]:
+    position = _position(paging, cursor, columns)
+    values = [literal(value, column.type) for column, value in zip(columns, position, strict=True)]
     if descending:
         return tuple_(*columns) < tuple_(*values)
     return tuple_(*columns) > tuple_(*values)
+
+
+@dataclass(frozen=True)
+class CompiledPage:
+    """A keyset-paged statement compiled once (see `shared.db.CompiledQuery`): the first page
+    and the pages after a cursor. Its parameters: `limit`, the cursor's `after_<n>`, and the
+    statement's own."""
+
+    first: CompiledQuery
+    after: CompiledQuery
+    columns: tuple[ColumnElement[Any], ...]
+
+
+def compile_page(
+    statement: AnySelect,
+    *,
+    key: Sequence[QueryableAttribute[Any] | ColumnElement[Any]],
+    descending: bool = False,
+) -> CompiledPage:
+    columns = tuple(k.expression if isinstance(k, QueryableAttribute) else k for k in key)
+    order = [column.desc() if descending else column.asc() for column in columns]
+    labelled = (column.label(f"_cursor_{index}") for index, column in enumerate(columns))
+    first = (
+        statement.add_columns(*labelled).order_by(*order).limit(bindparam("limit", type_=Integer))
+    )
+    position = tuple_(
+        *(bindparam(f"after_{index}", type_=column.type) for index, column in enumerate(columns))
+    )
+    after = first.where(tuple_(*columns) < position if descending else tuple_(*columns) > position)
+    return CompiledPage(CompiledQuery(first), CompiledQuery(after), columns)
+
+
+async def fetch_page(
+    connection: AsyncConnection | AsyncSession,
+    query: CompiledPage,
+    *,
+    paging: PageQuery,
+    item: Callable[[Mapping[Any, Any]], ItemT],
+    **values: Any,
+) -> Page[ItemT]:
+    """One keyset page of a `compile_page` statement: what `paginate` answers, same cursors."""
+    limit, cursor = paging.limit, paging.cursor
+    if cursor is None:
+        rows = await fetch_compiled(connection, query.first, limit=limit + 1, **values)
+    else:
+        position = _position(paging, cursor, query.columns)
+        after = {f"after_{index}": value for index, value in enumerate(position)}
+        rows = await fetch_compiled(connection, query.after, limit=limit + 1, **after, **values)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            paging.settings,
+            {"after": [_encode_value(last[f"_cursor_{i}"]) for i in range(len(query.columns))]},
+            scope=paging.scope,
+        )
+    return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)
