@@ -11,24 +11,18 @@ from typing import Any
 from sqlalchemy import DateTime, Uuid, bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.participation.models import Event, Hub, Lab, Registration, Space
+from services.participation.models import Event, Hub, Lab, Space
 from services.participation.schemas import events as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.service import bookings, hubs, notices, seats
 from shared.auth import Principal
-from shared.db import CompiledQuery, constant, fetch_one_compiled
+from shared.db import CompiledQuery, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.i18n import pick
 from shared.pagination import CompiledPage, Page, PageQuery, compile_page, fetch_page
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
 
 DEFAULT_TIMEZONE = "Europe/Ljubljana"
-WAITLISTED = (
-    select(func.count())
-    .where(Registration.event_id == Event.id, Registration.status == constant("waitlisted"))
-    .correlate(Event)
-    .scalar_subquery()
-)
 _COLUMNS = (
     Event.id,
     Event.title,
@@ -42,7 +36,7 @@ _COLUMNS = (
     func.coalesce(Hub.timezone, literal(DEFAULT_TIMEZONE)).label("timezone"),
     Event.capacity,
     Event.confirmed_seats.label("confirmed"),
-    WAITLISTED.label("waitlisted"),
+    Event.waitlist_length.label("waitlisted"),
     Event.registration_opens_at,
     Event.registration_closes_at,
     Event.is_public,
