@@ -100,13 +100,27 @@ class CompiledQuery:
         return [values[name] if name in values else self.literals[name] for name in self.parameters]
 
 
+_DRIVER = "compiled statements' driver connection"  # key in `AsyncSession.info`
+
+
 async def _driver_of(
     connection: AsyncConnection | AsyncSession,
 ) -> tuple[AsyncConnection, asyncpg.Connection]:
     """The driver connection under `connection`, inside its transaction when it has one."""
     if isinstance(connection, AsyncSession):
-        connection = await connection.connection()
-    pooled = await connection.get_raw_connection()
+        # Once per transaction of the session (a write runs several compiled statements).
+        transaction = connection.sync_session.get_transaction()
+        known = connection.info.get(_DRIVER)
+        if known is not None and transaction is not None and known[0] is transaction:
+            return known[1], known[2]
+        outer, driver = await _driver_of(await connection.connection())
+        connection.info[_DRIVER] = (connection.sync_session.get_transaction(), outer, driver)
+        return outer, driver
+    sync = connection.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        pooled = sync.connection  # held already: no I/O, so no greenlet hop needed
+    else:
+        pooled = await connection.get_raw_connection()
     adapted: Any = pooled.dbapi_connection
     # SQLAlchemy's adapter sends BEGIN lazily, before its first statement. A compiled
     # statement may come first in a request's transaction: begin it the adapter's way, so that
