@@ -242,6 +242,8 @@ class BenchName(StrEnum):
     BOOKING_CONTENTION = "booking_contention"
     LOAD = "load"
     NOTIFY = "notify"
+    PARTICIPATION = "participation"
+    PARTICIPATION_GROWTH = "participation_growth"
 
 
 @app.command("bench")

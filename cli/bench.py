@@ -111,6 +111,32 @@ def _notify(results: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _participation(results: dict[str, Any]) -> list[Row]:
+    return [
+        Row(
+            "participation",
+            f"{kind} CPU service/raw",
+            f"{figures['service/raw']:.2f}",
+            "<= 2",
+            _verdict(figures["service/raw"] <= 2),
+        )
+        for kind, figures in results.items()
+    ]
+
+
+def _participation_growth(results: dict[str, Any]) -> list[Row]:
+    return [
+        Row(
+            "participation_growth",
+            f"{kind} cost large/small",
+            f"{figures['large/small']:.2f}",
+            "<= 1.2",
+            _verdict(figures["large/small"] <= 1.2),
+        )
+        for kind, figures in results.items()
+    ]
+
+
 @dataclass(frozen=True)
 class Bench:
     name: str
@@ -132,6 +158,18 @@ BENCHES = (
     Bench("booking_contention", (), (), _booking_contention),
     Bench("load", ("--duration", "10"), ("--duration", "5", "--warmup", "1"), _load),
     Bench("notify", ("--count", "50"), ("--count", "10"), _notify),
+    Bench(
+        "participation",
+        ("--requests", "1000"),
+        ("--requests", "200", "--warmup", "50", "--rounds", "1"),
+        _participation,
+    ),
+    Bench(
+        "participation_growth",
+        ("--requests", "1000"),
+        ("--requests", "200", "--warmup", "50", "--rounds", "1", "--large", "20000"),
+        _participation_growth,
+    ),
 )
 NAMES = tuple(bench.name for bench in BENCHES)
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, event, text
+from sqlalchemy import ClauseElement, ColumnElement, String, event, literal_column, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -100,18 +100,67 @@ class CompiledQuery:
         return [values[name] if name in values else self.literals[name] for name in self.parameters]
 
 
+_DRIVER = "compiled statements' driver connection"  # key in `AsyncSession.info`
+
+
+async def _driver_of(
+    connection: AsyncConnection | AsyncSession,
+) -> tuple[AsyncConnection, asyncpg.Connection]:
+    """The driver connection under `connection`, inside its transaction when it has one."""
+    if isinstance(connection, AsyncSession):
+        # Once per transaction of the session (a write runs several compiled statements).
+        transaction = connection.sync_session.get_transaction()
+        known = connection.info.get(_DRIVER)
+        if known is not None and transaction is not None and known[0] is transaction:
+            return known[1], known[2]
+        outer, driver = await _driver_of(await connection.connection())
+        connection.info[_DRIVER] = (connection.sync_session.get_transaction(), outer, driver)
+        return outer, driver
+    sync = connection.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        pooled = sync.connection  # held already: no I/O, so no greenlet hop needed
+    else:
+        pooled = await connection.get_raw_connection()
+    adapted: Any = pooled.dbapi_connection
+    # SQLAlchemy's adapter sends BEGIN lazily, before its first statement. A compiled
+    # statement may come first in a request's transaction: begin it the adapter's way, so that
+    # it also ends it (COMMIT/ROLLBACK). In autocommit this does nothing.
+    if adapted._transaction is None:
+        await adapted._start_transaction()
+    return connection, pooled.driver_connection
+
+
 async def fetch_compiled(
-    connection: AsyncConnection, query: CompiledQuery, **values: Any
+    connection: AsyncConnection | AsyncSession, query: CompiledQuery, **values: Any
 ) -> list[asyncpg.Record]:
-    """Run `query` on the driver connection under `connection` (a request's, in autocommit)."""
-    pooled = await connection.get_raw_connection()
-    driver: asyncpg.Connection = pooled.driver_connection
+    """Run `query` on the driver connection of a request's connection or session, in its
+    transaction; the rows as asyncpg gives them (values as the driver decodes them)."""
+    outer, driver = await _driver_of(connection)
     try:
         rows: list[asyncpg.Record] = await driver.fetch(query.sql, *query.arguments(values))
     except LOST_CONNECTION:
-        await connection.invalidate()
+        await outer.invalidate()
         raise
     return rows
+
+
+async def fetch_one_compiled(
+    connection: AsyncConnection | AsyncSession, query: CompiledQuery, **values: Any
+) -> asyncpg.Record | None:
+    """The first row of `query` (see `fetch_compiled`), or None."""
+    rows = await fetch_compiled(connection, query, **values)
+    return rows[0] if rows else None
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """`value` written into the SQL text, not sent as a parameter.
+
+    For predicates a partial index is defined with (`status = 'waitlisted'`): the planner can
+    match a literal against the index's predicate in every plan, whereas a parameter
+    (`status = $2`) only matches in a custom plan, not in the generic plan PostgreSQL may
+    switch a prepared statement to.
+    """
+    return literal_column("'" + value.replace("'", "''") + "'", String())
 
 
 def _unnamed() -> str:

@@ -22,6 +22,7 @@ the session a request already holds, and the guarantees are row locks in one dat
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Mapping
@@ -39,11 +40,14 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shared.db import CompiledQuery, fetch_compiled
 
 CHANNEL = "magnet_outbox"
 RETRY_FOR = timedelta(hours=26)
@@ -95,18 +99,44 @@ async def enqueue(
     With a `dedupe_key` already written, nothing more is written: a message that must go
     once per cause (a reminder per registration) stays once however often it is queued.
     """
-    statement = insert(outbox_table(schema)).values(
-        id=uuid.uuid4(),
-        kind=kind.value,
-        topic=topic,
-        target=target,
-        message_id=message_id,
-        dedupe_key=dedupe_key,
-        payload=dict(payload),
+    values = {
+        "id": uuid.uuid4(),
+        "kind": kind.value,
+        "topic": topic,
+        "target": target,
+        "message_id": message_id,
+        # The driver's JSONB codec (set up by SQLAlchemy) takes the document as text.
+        "payload": json.dumps(dict(payload)),
+    }
+    if dedupe_key is None:
+        await fetch_compiled(session, _insert(schema), **values)
+    else:
+        await fetch_compiled(session, _insert_once(schema), dedupe_key=dedupe_key, **values)
+
+
+def _insert_statement(schema: str) -> Insert:
+    table = outbox_table(schema)
+    return insert(table).values(
+        {
+            name: bindparam(name, type_=table.c[name].type)
+            for name in ("id", "kind", "topic", "target", "message_id", "payload")
+        }
     )
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await session.execute(statement)
+
+
+@cache
+def _insert(schema: str) -> CompiledQuery:
+    return CompiledQuery(_insert_statement(schema))
+
+
+@cache
+def _insert_once(schema: str) -> CompiledQuery:
+    dedupe_key = bindparam("dedupe_key", type_=String(200))
+    return CompiledQuery(
+        _insert_statement(schema)
+        .values(dedupe_key=dedupe_key)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, literal, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from shared.auth import derive_key
+from shared.db import CompiledQuery, fetch_compiled
 from shared.problems import BadRequest
 from shared.settings import Settings
 
@@ -85,9 +86,10 @@ class PageRequest(PageQuery):
         return page
 
 
-def _page_request(
+async def _page_request(
     request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> PageRequest:
+    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
     route = request.scope.get("route")
     return PageRequest(
         limit=limit,
@@ -214,13 +216,13 @@ def cursor_context(paging: PageQuery) -> dict[str, Any] | None:
     return context
 
 
-def _after(
+def _position(
     paging: PageQuery,
     cursor: str,
-    columns: list[ColumnElement[Any]],
-    descending: bool,
-    context: Mapping[str, Any] | None,
-) -> ColumnElement[bool]:
+    columns: Sequence[ColumnElement[Any]],
+    context: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """The sort key a cursor carries, as values of `columns`' types; else a 400."""
     decoded = decode_cursor(paging.settings, cursor, scope=paging.scope)
     position = decoded.get("after")
     if not isinstance(position, list) or len(position) != len(columns):
@@ -228,12 +230,80 @@ def _after(
     if decoded.get("context") != (dict(context) if context is not None else None):
         raise BadRequest(INVALID_CURSOR)
     try:
-        values = [
-            literal(_decode_value(column, value), column.type)
-            for column, value in zip(columns, position, strict=True)
+        return [
+            _decode_value(column, value) for column, value in zip(columns, position, strict=True)
         ]
     except (TypeError, ValueError) as exc:
         raise BadRequest(INVALID_CURSOR) from exc
+
+
+def _after(
+    paging: PageQuery,
+    cursor: str,
+    columns: list[ColumnElement[Any]],
+    descending: bool,
+    context: Mapping[str, Any] | None,
+) -> ColumnElement[bool]:
+    position = _position(paging, cursor, columns, context)
+    values = [literal(value, column.type) for column, value in zip(columns, position, strict=True)]
     if descending:
         return tuple_(*columns) < tuple_(*values)
     return tuple_(*columns) > tuple_(*values)
+
+
+@dataclass(frozen=True)
+class CompiledPage:
+    """A keyset-paged statement compiled once (see `shared.db.CompiledQuery`): the first page
+    and the pages after a cursor. Its parameters: `limit`, the cursor's `after_<n>`, and the
+    statement's own."""
+
+    first: CompiledQuery
+    after: CompiledQuery
+    columns: tuple[ColumnElement[Any], ...]
+
+
+def compile_page(
+    statement: AnySelect,
+    *,
+    key: Sequence[QueryableAttribute[Any] | ColumnElement[Any]],
+    descending: bool = False,
+) -> CompiledPage:
+    columns = tuple(k.expression if isinstance(k, QueryableAttribute) else k for k in key)
+    order = [column.desc() if descending else column.asc() for column in columns]
+    labelled = (column.label(f"_cursor_{index}") for index, column in enumerate(columns))
+    first = (
+        statement.add_columns(*labelled).order_by(*order).limit(bindparam("limit", type_=Integer))
+    )
+    position = tuple_(
+        *(bindparam(f"after_{index}", type_=column.type) for index, column in enumerate(columns))
+    )
+    after = first.where(tuple_(*columns) < position if descending else tuple_(*columns) > position)
+    return CompiledPage(CompiledQuery(first), CompiledQuery(after), columns)
+
+
+async def fetch_page(
+    connection: AsyncConnection | AsyncSession,
+    query: CompiledPage,
+    *,
+    paging: PageQuery,
+    item: Callable[[Mapping[Any, Any]], ItemT],
+    **values: Any,
+) -> Page[ItemT]:
+    """One keyset page of a `compile_page` statement: what `paginate` answers, same cursors."""
+    limit, cursor = paging.limit, paging.cursor
+    if cursor is None:
+        rows = await fetch_compiled(connection, query.first, limit=limit + 1, **values)
+    else:
+        position = _position(paging, cursor, query.columns)
+        after = {f"after_{index}": value for index, value in enumerate(position)}
+        rows = await fetch_compiled(connection, query.after, limit=limit + 1, **after, **values)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            paging.settings,
+            {"after": [_encode_value(last[f"_cursor_{i}"]) for i in range(len(query.columns))]},
+            scope=paging.scope,
+        )
+    return Page[ItemT](items=[item(row) for row in rows], next_cursor=next_cursor)

@@ -93,9 +93,9 @@ async def _registration_mail(
         return None
     language = registration.language
     event = events.to_event(
-        (
-            await connection.execute(events.events_query().where(Event.id == registration.event_id))
-        ).one()
+        (await connection.execute(events.events_query().where(Event.id == registration.event_id)))
+        .one()
+        ._mapping
     )
     ics = await calendar.event_feed(connection, _WORKER, event.id, language, base_url)
     where = (await calendar._locations(connection, [event], language))[event.id]

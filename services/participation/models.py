@@ -147,6 +147,7 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(20), server_default="scheduled")
     confirmed_seats: Mapped[int] = mapped_column(Integer, server_default="0")
     last_waitlist_number: Mapped[int] = mapped_column(Integer, server_default="0")
+    waitlist_length: Mapped[int] = mapped_column(Integer, server_default="0")  # by a trigger
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, server_default="1")

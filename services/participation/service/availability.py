@@ -6,8 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy import DateTime, Uuid, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.participation.models import Booking, Space
@@ -23,9 +22,25 @@ from services.participation.service.opening import (
     opening_intervals,
     subtract,
 )
+from shared.db import CompiledQuery, constant, fetch_compiled
 from shared.problems import NotFound, UnprocessableContent, ValidationIssue
 
 MAX_WINDOW = timedelta(days=31)
+
+
+_BUSY = CompiledQuery(
+    select(func.lower(Booking.blocked), func.upper(Booking.blocked)).where(
+        Booking.space_id == bindparam("space_id", type_=Uuid),
+        Booking.status.in_([constant(status) for status in HOLDING]),
+        Booking.blocked.overlaps(
+            func.tstzrange(
+                bindparam("starts_at", type_=DateTime(timezone=True)),
+                bindparam("ends_at", type_=DateTime(timezone=True)),
+                constant("[)"),
+            )
+        ),
+    )
+)
 
 
 async def _busy(
@@ -37,26 +52,24 @@ async def _busy(
     i.e. when `[s, e)` misses `[lower(blocked) - buffer, upper(blocked))`.
     """
     buffer = timedelta(minutes=space.buffer_minutes)
-    window = Range(starts_at - buffer, ends_at + buffer, bounds="[)")
-    rows = await connection.execute(
-        select(func.lower(Booking.blocked), func.upper(Booking.blocked)).where(
-            Booking.space_id == space.id,
-            Booking.status.in_(HOLDING),
-            Booking.blocked.overlaps(window),
-        )
+    rows = await fetch_compiled(
+        connection, _BUSY, space_id=space.id, starts_at=starts_at - buffer, ends_at=ends_at + buffer
     )
     return [(lower - buffer, upper) for lower, upper in rows]
 
 
 async def _free(
-    connection: AsyncConnection, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+    connection: AsyncConnection,
+    space: SpaceSchema,
+    starts_at: datetime,
+    ends_at: datetime,
+    closed: set[date],
 ) -> list[Interval]:
+    """Free time in the window; `closed`: the local days of the window the space is closed."""
     zone = ZoneInfo(space.timezone)
-    days = list(local_days(starts_at, ends_at, zone))
-    closed = await hubs.closed_days(connection, space, days[0], days[-1])
     open_intervals = [
         interval
-        for day in days
+        for day in local_days(starts_at, ends_at, zone)
         if day not in closed
         for interval in opening_intervals(space.opening_hours, zone, day)
     ]
@@ -64,6 +77,13 @@ async def _free(
     if not open_in_window:
         return []
     return subtract(open_in_window, await _busy(connection, space, starts_at, ends_at))
+
+
+async def _closed_in(
+    connection: AsyncConnection, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+) -> set[date]:
+    days = list(local_days(starts_at, ends_at, ZoneInfo(space.timezone)))
+    return await hubs.closed_days(connection, space, days[0], days[-1])
 
 
 async def space_day(
@@ -75,11 +95,10 @@ async def space_day(
     zone = ZoneInfo(space.timezone)
     starts_at = datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
     ends_at = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-    free = await _free(connection, space, starts_at, ends_at)
+    closures = await _closed_in(connection, space, starts_at, ends_at)
+    free = await _free(connection, space, starts_at, ends_at, closures)
     closed = not clip(
-        []
-        if day in await hubs.closed_days(connection, space, day, day)
-        else opening_intervals(space.opening_hours, zone, day),
+        [] if day in closures else opening_intervals(space.opening_hours, zone, day),
         starts_at,
         ends_at,
     )
@@ -114,7 +133,8 @@ async def across_hubs(
     ]
     result = []
     for space in spaces:
-        free = await _free(connection, space, starts_at, ends_at)
+        closed = await _closed_in(connection, space, starts_at, ends_at)
+        free = await _free(connection, space, starts_at, ends_at, closed)
         if free:
             result.append(
                 schemas.SpaceAvailability.model_validate(

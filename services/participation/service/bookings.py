@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import Range
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, Uuid, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import Range, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Booking, Space
@@ -19,7 +18,7 @@ from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.service import hubs, notices
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
-from shared.constraints import EXCLUSION_VIOLATION, violated
+from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
@@ -72,6 +71,29 @@ async def check_bookable(
         )
 
 
+# An overlap meets the exclusion constraint `ex_bookings_no_overlap`: no row is inserted (and
+# nothing needs rolling back to a savepoint), the request answers 409 with what it met.
+_INSERT = CompiledQuery(
+    insert(Booking)
+    .values(
+        id=bindparam("id", type_=Uuid),
+        space_id=bindparam("space_id", type_=Uuid),
+        during=func.tstzrange(
+            bindparam("starts_at", type_=DateTime(timezone=True)),
+            bindparam("ends_at", type_=DateTime(timezone=True)),
+            constant("[)"),
+        ),
+        status=bindparam("status", type_=Booking.status.type),
+        purpose=bindparam("purpose", type_=Booking.purpose.type),
+        organisation=bindparam("organisation", type_=Booking.organisation.type),
+        booked_by=bindparam("booked_by", type_=Booking.booked_by.type),
+        event_id=bindparam("event_id", type_=Uuid),
+    )
+    .on_conflict_do_nothing()
+    .returning(Booking.id)
+)
+
+
 async def reserve(
     session: AsyncSession,
     space: SpaceSchema,
@@ -86,24 +108,21 @@ async def reserve(
 ) -> uuid.UUID:
     """Insert a booking; an overlap (buffers included) is refused by the database → 409."""
     booking_id = uuid.uuid4()
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(Booking).values(
-                    id=booking_id,
-                    space_id=space.id,
-                    during=Range(starts_at, ends_at, bounds="[)"),
-                    status=status.value,
-                    purpose=purpose,
-                    organisation=organisation,
-                    booked_by=booked_by,
-                    event_id=event_id,
-                )
-            )
-    except IntegrityError as exc:
-        if violated(exc, EXCLUSION_VIOLATION) is None:
-            raise
-        raise await _overlap_problem(session, space, starts_at, ends_at) from exc
+    inserted = await fetch_compiled(
+        session,
+        _INSERT,
+        id=booking_id,
+        space_id=space.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=status.value,
+        purpose=purpose,
+        organisation=organisation,
+        booked_by=booked_by,
+        event_id=event_id,
+    )
+    if not inserted:
+        raise await _overlap_problem(session, space, starts_at, ends_at)
     return booking_id
 
 
@@ -120,7 +139,7 @@ async def _overlap_problem(
             select(_STARTS, _ENDS, Booking.status)
             .where(
                 Booking.space_id == space.id,
-                Booking.status.in_(HOLDING),
+                Booking.status.in_([constant(status) for status in HOLDING]),
                 Booking.blocked.overlaps(wanted),
             )
             .order_by(Booking.during)
@@ -175,13 +194,16 @@ async def create_booking(
     return booking
 
 
+_BOOKING = CompiledQuery(_bookings().where(Booking.id == bindparam("booking_id", type_=Uuid)))
+
+
 async def _require(
     connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID
 ) -> schemas.Booking:
-    row = (await connection.execute(_bookings().where(Booking.id == booking_id))).one_or_none()
+    row = await fetch_one_compiled(connection, _BOOKING, booking_id=booking_id)
     if row is None:
         raise NotFound(f"There is no booking {booking_id}.")
-    return schemas.Booking.model_validate(row._mapping)
+    return schemas.Booking.model_validate(dict(row))
 
 
 async def _owner(connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID) -> str:

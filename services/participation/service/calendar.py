@@ -121,7 +121,7 @@ async def events_feed(
     )
     if not events.may_manage(principal):
         statement = statement.where(Event.is_public)
-    items = [events.to_event(row) for row in await connection.execute(statement)]
+    items = [events.to_event(row._mapping) for row in await connection.execute(statement)]
     locations = await _locations(connection, items, language)
     calendar = _calendar("MAGNET events")
     for event in items:

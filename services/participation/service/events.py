@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, func, insert, literal, select
+from sqlalchemy import DateTime, Uuid, bindparam, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from services.participation.models import Event, Hub, Lab, Registration, Space
+from services.participation.models import Event, Hub, Lab, Space
 from services.participation.schemas import events as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.service import bookings, hubs, notices, seats
 from shared.auth import Principal
+from shared.db import CompiledQuery, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.i18n import pick
-from shared.pagination import Page, PageQuery, paginate
+from shared.pagination import CompiledPage, Page, PageQuery, compile_page, fetch_page
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
 
 DEFAULT_TIMEZONE = "Europe/Ljubljana"
-WAITLISTED = (
-    select(func.count())
-    .where(Registration.event_id == Event.id, Registration.status == "waitlisted")
-    .correlate(Event)
-    .scalar_subquery()
-)
 _COLUMNS = (
     Event.id,
     Event.title,
@@ -39,7 +36,7 @@ _COLUMNS = (
     func.coalesce(Hub.timezone, literal(DEFAULT_TIMEZONE)).label("timezone"),
     Event.capacity,
     Event.confirmed_seats.label("confirmed"),
-    WAITLISTED.label("waitlisted"),
+    Event.waitlist_length.label("waitlisted"),
     Event.registration_opens_at,
     Event.registration_closes_at,
     Event.is_public,
@@ -74,8 +71,8 @@ def registration_open(
     )
 
 
-def to_event(row: Row[Any]) -> schemas.Event:
-    values = dict(row._mapping)
+def to_event(row: Mapping[Any, Any]) -> schemas.Event:
+    values = dict(row)
     values["seats_left"] = max(0, values["capacity"] - values["confirmed"])
     values["registration_open"] = registration_open(
         status=values["status"],
@@ -91,13 +88,35 @@ def may_manage(principal: Principal | None) -> bool:
     return principal is not None and principal.role in bookings.MANAGERS
 
 
+_EVENT = CompiledQuery(events_query().where(Event.id == bindparam("event_id", type_=Uuid)))
+
+
 async def get_event(
     connection: AsyncConnection | AsyncSession, principal: Principal | None, event_id: uuid.UUID
 ) -> schemas.Event:
-    row = (await connection.execute(events_query().where(Event.id == event_id))).one_or_none()
-    if row is None or not (row.is_public or may_manage(principal)):
+    row = await fetch_one_compiled(connection, _EVENT, event_id=event_id)
+    if row is None or not (row["is_public"] or may_manage(principal)):
         raise NotFound(f"There is no event {event_id}.")
     return to_event(row)
+
+
+@cache
+def _events_page(public_only: bool, after: bool, before: bool, of_lab: bool) -> CompiledPage:
+    """The events list with the filters a request sets, compiled once per combination."""
+    statement = events_query()
+    if public_only:
+        statement = statement.where(Event.is_public)
+    if after:
+        statement = statement.where(
+            Event.starts_at >= bindparam("starts_after", type_=DateTime(timezone=True))
+        )
+    if before:
+        statement = statement.where(
+            Event.starts_at < bindparam("starts_before", type_=DateTime(timezone=True))
+        )
+    if of_lab:
+        statement = statement.where(Event.lab_id == bindparam("lab_id", type_=Uuid))
+    return compile_page(statement, key=[Event.starts_at, Event.id])
 
 
 async def list_events(
@@ -109,22 +128,15 @@ async def list_events(
     lab_id: uuid.UUID | None,
     paging: PageQuery,
 ) -> Page[schemas.Event]:
-    statement = events_query()
-    if not may_manage(principal):
-        statement = statement.where(Event.is_public)
-    if starts_after is not None:
-        statement = statement.where(Event.starts_at >= starts_after)
-    if starts_before is not None:
-        statement = statement.where(Event.starts_at < starts_before)
-    if lab_id is not None:
-        statement = statement.where(Event.lab_id == lab_id)
-    return await paginate(
-        connection,
-        statement,
-        key=[Event.starts_at, Event.id],
-        paging=paging,
-        item=to_event,
+    filters = {"starts_after": starts_after, "starts_before": starts_before, "lab_id": lab_id}
+    given = {name: value for name, value in filters.items() if value is not None}
+    query = _events_page(
+        not may_manage(principal),
+        starts_after is not None,
+        starts_before is not None,
+        lab_id is not None,
     )
+    return await fetch_page(connection, query, paging=paging, item=to_event, **given)
 
 
 def _unknown(field: str, what: str) -> UnprocessableContent:

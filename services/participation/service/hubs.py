@@ -6,12 +6,13 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Date, Uuid, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Closure, Hub, Space
 from services.participation.schemas import hubs as schemas
+from shared.db import CompiledQuery, fetch_compiled, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -92,16 +93,20 @@ async def list_spaces(
     )
 
 
+_SPACE_ID = bindparam("space_id", type_=Uuid)
+_SPACE = CompiledQuery(spaces_with_hub().where(Space.id == _SPACE_ID))
+# Serialises writes that concern one space (bookings, changes) without blocking reads.
+_LOCKED_SPACE = CompiledQuery(
+    spaces_with_hub().where(Space.id == _SPACE_ID).with_for_update(of=Space, key_share=True)
+)
+
+
 async def get_space(
     connection: AsyncConnection | AsyncSession, space_id: uuid.UUID, *, lock: bool = False
 ) -> schemas.Space | None:
     """One space; with `lock`, its row stays locked until the transaction ends."""
-    statement = spaces_with_hub().where(Space.id == space_id)
-    if lock:
-        # Serialises writes that concern one space (bookings, changes) without blocking reads.
-        statement = statement.with_for_update(of=Space, key_share=True)
-    row = (await connection.execute(statement)).one_or_none()
-    return None if row is None else schemas.Space.model_validate(row._mapping)
+    row = await fetch_one_compiled(connection, _LOCKED_SPACE if lock else _SPACE, space_id=space_id)
+    return None if row is None else schemas.Space.model_validate(dict(row))
 
 
 async def require_space(
@@ -190,17 +195,22 @@ async def delete_closure(
     await session.execute(delete(Closure).where(Closure.id == closure_id))
 
 
+_CLOSURES = CompiledQuery(
+    select(Closure.starts_on, Closure.ends_on).where(
+        Closure.hub_id == bindparam("hub_id", type_=Uuid),
+        or_(Closure.space_id.is_(None), Closure.space_id == _SPACE_ID),
+        Closure.starts_on <= bindparam("last", type_=Date),
+        Closure.ends_on >= bindparam("first", type_=Date),
+    )
+)
+
+
 async def closed_days(
     connection: AsyncConnection | AsyncSession, space: schemas.Space, first: date, last: date
 ) -> set[date]:
     """The local days in `[first, last]` on which the space or its whole hub is closed."""
-    rows = await connection.execute(
-        select(Closure.starts_on, Closure.ends_on).where(
-            Closure.hub_id == space.hub_id,
-            or_(Closure.space_id.is_(None), Closure.space_id == space.id),
-            Closure.starts_on <= last,
-            Closure.ends_on >= first,
-        )
+    rows = await fetch_compiled(
+        connection, _CLOSURES, hub_id=space.hub_id, space_id=space.id, first=first, last=last
     )
     days: set[date] = set()
     for starts_on, ends_on in rows:

@@ -11,11 +11,12 @@ import base64
 import hashlib
 import hmac
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Uuid, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -24,8 +25,8 @@ from services.participation.schemas import events as schemas
 from services.participation.service import notices, seats
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
-from shared.constraints import UNIQUE_VIOLATION, violated
 from shared.csv_export import csv_bytes
+from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -35,7 +36,7 @@ _POSITION = (
     select(func.count())
     .where(
         _Earlier.event_id == Registration.event_id,
-        _Earlier.status == "waitlisted",
+        _Earlier.status == constant("waitlisted"),
         _Earlier.waitlist_number <= Registration.waitlist_number,
     )
     .correlate(Registration)
@@ -73,20 +74,45 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def _to_registration(row: Row[Any]) -> schemas.Registration:
-    values = dict(row._mapping)
+def _to_registration(row: Mapping[Any, Any]) -> schemas.Registration:
+    values = dict(row)
     values["waitlist_position"] = values["position"] if values["status"] == "waitlisted" else None
     values["erased"] = values["erased_at"] is not None
     return schemas.Registration.model_validate(values)
 
 
+_REGISTRATION = CompiledQuery(
+    select(*_COLUMNS).where(Registration.id == bindparam("registration_id", type_=Uuid))
+)
+
+
 async def _read(
     connection: AsyncConnection | AsyncSession, registration_id: uuid.UUID
 ) -> schemas.Registration:
-    row = (
-        await connection.execute(select(*_COLUMNS).where(Registration.id == registration_id))
-    ).one()
+    row = await fetch_one_compiled(connection, _REGISTRATION, registration_id=registration_id)
+    assert row is not None
     return _to_registration(row)
+
+
+# A second registration of one email for an event meets `uq_registrations_event_email`: no
+# row is inserted (and nothing to roll back to), the request answers 409.
+_INSERT = CompiledQuery(
+    insert(Registration)
+    .values(
+        id=bindparam("id", type_=Uuid),
+        event_id=bindparam("event_id", type_=Uuid),
+        name=bindparam("name", type_=Registration.name.type),
+        email=bindparam("email", type_=Registration.email.type),
+        consent_at=func.now(),
+        age_band=bindparam("age_band", type_=Registration.age_band.type),
+        status=bindparam("status", type_=Registration.status.type),
+        waitlist_number=bindparam("waitlist_number", type_=Registration.waitlist_number.type),
+        cancel_token_hash=bindparam("cancel_token_hash", type_=Registration.cancel_token_hash.type),
+        language=bindparam("language", type_=Registration.language.type),
+    )
+    .on_conflict_do_nothing()
+    .returning(Registration.id)
+)
 
 
 async def register(
@@ -113,30 +139,25 @@ async def register(
     waitlist_number = None if confirmed else event.last_waitlist_number + 1
     registration_id = uuid.uuid4()
     token = cancel_token(token_key, registration_id)
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(Registration).values(
-                    id=registration_id,
-                    event_id=event_id,
-                    name=body.name,
-                    email=body.email,
-                    consent_at=func.now(),
-                    age_band=body.age_band.value if body.age_band else None,
-                    status="confirmed" if confirmed else "waitlisted",
-                    waitlist_number=waitlist_number,
-                    cancel_token_hash=_hash(token),
-                    language=body.language.value,
-                )
-            )
-    except IntegrityError as exc:
-        if violated(exc, UNIQUE_VIOLATION) != "uq_registrations_event_email":
-            raise
-        raise Conflict("This email address is already registered for the event.") from exc
-    if confirmed:
-        await seats.bump(session, event_id, confirmed_seats=Event.confirmed_seats + 1)
+    inserted = await fetch_compiled(
+        session,
+        _INSERT,
+        id=registration_id,
+        event_id=event_id,
+        name=body.name,
+        email=body.email,
+        age_band=body.age_band.value if body.age_band else None,
+        status="confirmed" if confirmed else "waitlisted",
+        waitlist_number=waitlist_number,
+        cancel_token_hash=_hash(token),
+        language=body.language.value,
+    )
+    if not inserted:
+        raise Conflict("This email address is already registered for the event.")
+    if waitlist_number is None:
+        await seats.take_seat(session, event_id)
     else:
-        await seats.bump(session, event_id, last_waitlist_number=waitlist_number)
+        await seats.join_waitlist(session, event_id, waitlist_number)
     created = await _read(session, registration_id)
     if confirmed:
         await notices.registration_notice(session, registration_id, notices.Topic.CONFIRMED)
@@ -275,7 +296,7 @@ async def list_registrations(
         select(*_COLUMNS).where(Registration.event_id == event_id),
         key=[Registration.created_at, Registration.id],
         paging=paging,
-        item=_to_registration,
+        item=lambda row: _to_registration(row._mapping),
     )
 
 
@@ -288,7 +309,7 @@ async def export_csv(
         .where(Registration.event_id == event_id)
         .order_by(Registration.created_at, Registration.id)
     )
-    registrations = [_to_registration(row) for row in rows]
+    registrations = [_to_registration(row._mapping) for row in rows]
     return csv_bytes(
         ["name", "email", "age_band", "status", "waitlist_position", "attended", "registered_at"],
         (

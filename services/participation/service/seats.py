@@ -9,39 +9,72 @@ overbook.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Update, Uuid, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Registration
 from services.participation.service import notices
+from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
 from shared.problems import NotFound
 
 
-async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> Any:
+@dataclass(frozen=True, slots=True)
+class LockedEvent:
+    id: uuid.UUID
+    capacity: int
+    confirmed_seats: int
+    last_waitlist_number: int
+    is_public: bool
+    status: str
+    starts_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    version: int
+
+
+_EVENT_ID = bindparam("event_id", type_=Uuid)
+_LOCK_EVENT = CompiledQuery(
+    select(*(getattr(Event, field.name) for field in fields(LockedEvent)))
+    .where(Event.id == _EVENT_ID)
+    .with_for_update(key_share=True)
+)
+
+
+async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> LockedEvent:
     """The event row, locked: every change of its seats happens under this lock."""
-    row = (
-        await session.execute(
-            select(
-                Event.id,
-                Event.capacity,
-                Event.confirmed_seats,
-                Event.last_waitlist_number,
-                Event.is_public,
-                Event.status,
-                Event.starts_at,
-                Event.registration_opens_at,
-                Event.registration_closes_at,
-                Event.version,
-            )
-            .where(Event.id == event_id)
-            .with_for_update(key_share=True)
-        )
-    ).one_or_none()
+    row = await fetch_one_compiled(session, _LOCK_EVENT, event_id=event_id)
     if row is None:
         raise NotFound(f"There is no event {event_id}.")
-    return row
+    return LockedEvent(**row)
+
+
+def _bumped(**values: Any) -> Update:
+    return (
+        update(Event)
+        .where(Event.id == _EVENT_ID)
+        .values(**values, version=Event.version + 1, updated_at=func.now())
+    )
+
+
+_TAKE_SEAT = CompiledQuery(_bumped(confirmed_seats=Event.confirmed_seats + 1))
+_JOIN_WAITLIST = CompiledQuery(
+    _bumped(last_waitlist_number=bindparam("waitlist_number", type_=Integer))
+)
+
+
+async def take_seat(session: AsyncSession, event_id: uuid.UUID) -> None:
+    """One more confirmed seat (the CHECK `confirmed_seats <= capacity` holds the line)."""
+    await fetch_compiled(session, _TAKE_SEAT, event_id=event_id)
+
+
+async def join_waitlist(session: AsyncSession, event_id: uuid.UUID, waitlist_number: int) -> None:
+    await fetch_compiled(
+        session, _JOIN_WAITLIST, event_id=event_id, waitlist_number=waitlist_number
+    )
 
 
 async def bump(session: AsyncSession, event_id: uuid.UUID, **values: Any) -> None:
@@ -58,7 +91,7 @@ async def promote_waitlisted(session: AsyncSession, event_id: uuid.UUID, free_se
         return 0
     first_waiting = (
         select(Registration.id)
-        .where(Registration.event_id == event_id, Registration.status == "waitlisted")
+        .where(Registration.event_id == event_id, Registration.status == constant("waitlisted"))
         .order_by(Registration.waitlist_number)
         .limit(free_seats)
         .with_for_update()
