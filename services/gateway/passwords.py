@@ -111,5 +111,5 @@ class PasswordHashing:
 
 def _busy() -> ServiceUnavailable:
     return ServiceUnavailable(
-        "Too many logins are being checked right now; retry in a moment.", headers=RETRY_AFTER
+        "Too many passwords are being checked right now; retry in a moment.", headers=RETRY_AFTER
     )
