@@ -1,7 +1,8 @@
 """Residents' own accounts: sign-up with a verified address, password reset, export, deletion.
 
-Sign-up and reset answer the same whatever the address (no account enumeration): an
-address that has an account gets a mail saying so instead of a second account, and only a
+Sign-up and reset answer the same whatever the address (no account enumeration): a
+resident's address that has an account gets a mail saying so instead of a second account
+(a staff address gets nothing: staff accounts are an admin's to manage), and only a
 resident's verified address is mailed a reset link. An account signed up again before it
 was verified takes the latest details, and earlier verification links stop working, so the
 link that activates an account is always the one from the sign-up whose password it has.
@@ -98,9 +99,9 @@ async def sign_up(
         if created is not None:  # else the same address signed up at this very moment
             await _mail_token(session, key, user_id, Purpose.VERIFY, Topic.VERIFY)
         return
-    if existing.disabled:
-        return
-    if existing.role == Role.RESIDENT.value and existing.verified_at is None:
+    if existing.disabled or existing.role != Role.RESIDENT.value:
+        return  # staff reset nothing here: their accounts are an admin's to manage
+    if existing.verified_at is None:
         await session.execute(
             update(User).where(User.id == existing.id).values(version=User.version + 1, **details)
         )

@@ -296,6 +296,13 @@ class TestSignUp:
             assert (await login(gateway, email)).status_code == 200  # the password is unchanged
             assert (await login(gateway, email, "another-long-password")).status_code == 401
             assert (await login(gateway, ADMIN_EMAIL, ADMIN_PASSWORD)).status_code == 200
+        staff_mail = await sql(
+            database_url,
+            "SELECT count(*) AS n FROM identity.outbox o JOIN identity.users u "
+            "ON o.target = 'user:' || u.id::text WHERE lower(u.email) = lower($1)",
+            ADMIN_EMAIL,
+        )
+        assert staff_mail[0]["n"] == 0  # staff accounts are an admin's to manage
 
     async def test_a_second_sign_up_before_verifying_voids_the_first_link(
         self, gateway_app: GatewayFactory, mail_server: MailServer, worker: Worker
