@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -134,6 +135,28 @@ class TestReportsAndModeration:
         # The reports so far were reviewed: one more report does not hide it again.
         await participation.post(f"{url}/reports", json={"reason": "r"}, headers=resident(settings))
         assert (await participation.get(url)).status_code == 200
+
+    async def test_reports_arriving_at_once_hide_it_exactly_once(
+        self, participation: httpx.AsyncClient, settings: Settings, database_url: str
+    ) -> None:
+        author = resident(settings)
+        proposal = await propose(participation, await new_lab(database_url), author)
+        url = f"{API}/proposals/{proposal['id']}"
+
+        answers = await asyncio.gather(
+            *(
+                participation.post(
+                    f"{url}/reports", json={"reason": f"r{n}"}, headers=resident(settings)
+                )
+                for n in range(6)
+            )
+        )
+
+        # The third report hides it; to the next reporters it no longer exists.
+        assert sorted(answer.status_code for answer in answers) == [201] * 3 + [404] * 3
+        revisions = (await participation.get(f"{url}/revisions", headers=author)).json()["items"]
+        assert [r["action"] for r in revisions] == ["created", "hidden"]
+        assert (await participation.get(url)).status_code == 404
 
     async def test_coordinators_hide_with_a_reason_and_restore_to_the_state_before(
         self, participation: httpx.AsyncClient, settings: Settings, database_url: str

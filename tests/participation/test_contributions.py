@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -118,3 +119,25 @@ class TestRateLimit:
         assert 3000 < int(over.headers["Retry-After"]) <= 3601
         assert others.status_code == 201
         assert [c["body"] for c in thread["items"]] == ["1", "2", "B"]
+
+    async def test_contributions_sent_at_once_are_counted_exactly(self, database_url: str) -> None:
+        settings = make_settings(database_url, contributions_per_hour=3)
+        lab = await new_lab(database_url)
+        async with asgi_client(create_app(settings)) as participation:
+            proposal = await propose(participation, lab, resident(settings))
+            ana = resident(settings)
+
+            answers = await asyncio.gather(
+                *(
+                    participation.post(
+                        f"{API}/proposals/{proposal['id']}/comments",
+                        json={"body": str(n)},
+                        headers=ana,
+                    )
+                    for n in range(8)
+                )
+            )
+            thread = (await participation.get(f"{API}/proposals/{proposal['id']}/comments")).json()
+
+        assert sorted(answer.status_code for answer in answers) == [201] * 3 + [429] * 5
+        assert len(thread["items"]) == 3

@@ -12,6 +12,7 @@ import pytest
 from shared.auth import Role
 from shared.settings import Settings
 from tests.participation.conftest import API, EVERY_DAY_8_TO_20, bearer
+from tests.participation.proposal_helpers import HOUSING_LAB, resident, staff
 from tests.participation.test_bookings import slot
 from tests.participation.test_events import event_body, person
 
@@ -70,3 +71,35 @@ class TestThroughTheGateway:
         assert sum(body["status"] == "confirmed" for body in bodies) == 5
         positions = sorted(b["waitlist_position"] for b in bodies if b["status"] == "waitlisted")
         assert positions == list(range(1, 26))
+
+
+class TestResidentsThroughTheGateway:
+    async def test_an_idea_in_the_housing_lab_gets_twenty_supports_at_once_and_an_answer(
+        self, gateway: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        author = resident(settings, "Ana")
+        proposed = await gateway.post(
+            f"{API}/labs/{HOUSING_LAB}/proposals",
+            json={"title": {"sl": "Skupnostna pralnica"}, "body": {"sl": "V vsakem bloku."}},
+            headers=author,
+        )
+        assert proposed.status_code == 201, proposed.text
+        url = f"{API}/proposals/{proposed.json()['id']}"
+        assert proposed.headers["Location"].startswith(f"http://{settings.host}:")
+
+        supporters = [resident(settings, f"S{n}") for n in range(20)]
+        answers = await asyncio.gather(
+            *(gateway.post(f"{url}/supports", headers=headers) for headers in supporters)
+        )
+        second = await gateway.post(f"{url}/supports", headers=supporters[0])
+        answered = await gateway.post(
+            f"{url}/answer",
+            json={"text": {"sl": "Preučujemo."}, "state": "evaluating"},
+            headers=staff(settings, Role.COORDINATOR),
+        )
+
+        assert [answer.status_code for answer in answers] == [201] * 20
+        assert second.status_code == 409
+        assert second.headers["content-type"] == "application/problem+json"
+        assert (await gateway.get(url)).json()["supports"] == 20
+        assert answered.status_code == 200 and answered.json()["state"] == "evaluating"
