@@ -13,8 +13,11 @@ once delivery) is recognisably the same message.
 from __future__ import annotations
 
 import asyncio
+import html
 import mailbox
 import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -26,6 +29,51 @@ import aiosmtplib
 from shared.outbox import Outcome, Result
 
 SMTP_TIMEOUT_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+
+
+# A mail's body, top to bottom: a paragraph, lines kept together, a quotation, or a link.
+Block = str | Sequence[str] | Quote | Link
+
+
+def compose(
+    *, subject: str, language: str, greeting: str, blocks: Sequence[Block], signature: str
+) -> dict[str, str]:
+    """An outbox payload (plain text and HTML alike) of `blocks` between greeting and
+    signature; every service's mails read the same way."""
+    text: list[str] = []
+    markup: list[str] = []
+    for block in [greeting, *blocks, signature]:
+        if isinstance(block, Link):
+            text.append(f"{block.label}: {block.url}")
+            url = html.escape(block.url, quote=True)
+            markup.append(f'<p><a href="{url}">{html.escape(block.label)}</a></p>')
+        elif isinstance(block, Quote):
+            text.append(block.text)
+            markup.append(f"<blockquote>{html.escape(block.text)}</blockquote>")
+        elif isinstance(block, str):
+            text.append(block)
+            markup.append(f"<p>{html.escape(block)}</p>")
+        elif block:
+            text.append("\n".join(block))
+            markup.extend(f"<p>{html.escape(line)}</p>" for line in block if line)
+    body = "".join(markup)
+    return {
+        "subject": subject,
+        "text": "\n\n".join(text) + "\n",
+        "html": f'<!doctype html><html lang="{language}"><body>{body}</body></html>',
+        "language": language,
+    }
 
 
 def build_message(

@@ -8,7 +8,6 @@ token used or expired meanwhile, gets nothing (`None`).
 
 from __future__ import annotations
 
-import html
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,8 @@ from services.gateway.mail_texts import HELLO, SIGNATURE, TEXTS
 from services.gateway.models import AccountToken, User
 from services.gateway.tokens import Topic, token_text
 from shared.i18n import LANGUAGES
+from shared.mail import Block, Link
+from shared.mail import compose as compose_mail
 
 # The web app's pages that take a mailed token and POST it (a link must not change anything
 # by being opened: mail scanners open links).
@@ -40,15 +41,10 @@ def compose(topic: str, language: str, name: str | None, link: str) -> dict[str,
     language = language if language in LANGUAGES else "en"
     subject, opening, action, note = TEXTS[topic][language]
     greeting = f"{HELLO[language]} {name}," if name else f"{HELLO[language]},"
-    text = "\n".join([greeting, "", opening, "", f"{action}: {link}", "", note, "", SIGNATURE])
-    escaped_link = html.escape(link, quote=True)
-    body_html = (
-        f'<!doctype html><html lang="{language}"><body>'
-        f"<p>{html.escape(greeting)}</p><p>{html.escape(opening)}</p>"
-        f'<p><a href="{escaped_link}">{html.escape(action)}</a></p>'
-        f"<p>{html.escape(note)}</p><p>{html.escape(SIGNATURE)}</p></body></html>"
+    blocks: list[Block] = [opening, Link(action, link), note]
+    return compose_mail(
+        subject=subject, language=language, greeting=greeting, blocks=blocks, signature=SIGNATURE
     )
-    return {"subject": subject, "text": text + "\n", "html": body_html, "language": language}
 
 
 async def _token_mail(

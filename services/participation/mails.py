@@ -7,7 +7,6 @@ mail in the language they registered in; the link manages the registration with 
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from services.participation.service import calendar, events, proposal_notices
 from services.participation.service.registrations import cancel_token
 from shared.auth import Principal, Role
 from shared.i18n import LANGUAGES, pick
+from shared.mail import Block, Link, compose
 
 UserEmail = Callable[[str], Awaitable[str | None]]
 # The worker reads as a coordinator would: private events are mailed about too.
@@ -50,27 +50,16 @@ def _compose(
     language = language if language in LANGUAGES else "en"
     subject, opening = (text.format(**values) for text in TEXTS[topic][language])
     labels = LABELS[language]
-    lines = [f"{labels['hello']},", "", opening, "", *details]
+    blocks: list[Block] = [opening, details]
     if link:
-        lines += ["", f"{labels['manage']}: {link}"]
-    lines += ["", SIGNATURE]
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in [opening, *details] if line)
-    link_html = (
-        f'<p><a href="{html.escape(link, quote=True)}">{html.escape(labels["manage"])}</a></p>'
-        if link
-        else ""
+        blocks.append(Link(labels["manage"], link))
+    return compose(
+        subject=subject,
+        language=language,
+        greeting=f"{labels['hello']},",
+        blocks=blocks,
+        signature=SIGNATURE,
     )
-    body_html = (
-        f'<!doctype html><html lang="{language}"><body>'
-        f"<p>{html.escape(labels['hello'])},</p>{paragraphs}{link_html}"
-        f"<p>{html.escape(SIGNATURE)}</p></body></html>"
-    )
-    return {
-        "subject": subject,
-        "text": "\n".join(lines) + "\n",
-        "html": body_html,
-        "language": language,
-    }
 
 
 async def _registration_mail(

@@ -6,7 +6,6 @@ their data meanwhile (or whose token carried no verified email) is not mailed (`
 
 from __future__ import annotations
 
-import html
 import uuid
 from typing import Any
 
@@ -21,20 +20,7 @@ from services.participation.mail_texts import (
 )
 from services.participation.proposal_models import Proposal, Resident
 from shared.i18n import LANGUAGES, pick
-
-
-def _compose(
-    language: str, subject: str, opening: str, answer: str, link: str, label: str
-) -> dict[str, Any]:
-    hello = LABELS[language]["hello"]
-    text = "\n".join([f"{hello},", "", opening, "", answer, "", f"{label}: {link}", "", SIGNATURE])
-    body_html = (
-        f'<!doctype html><html lang="{language}"><body><p>{html.escape(hello)},</p>'
-        f"<p>{html.escape(opening)}</p><blockquote>{html.escape(answer)}</blockquote>"
-        f'<p><a href="{html.escape(link, quote=True)}">{html.escape(label)}</a></p>'
-        f"<p>{html.escape(SIGNATURE)}</p></body></html>"
-    )
-    return {"subject": subject, "text": text + "\n", "html": body_html, "language": language}
+from shared.mail import Block, Link, Quote, compose
 
 
 async def answered_mail(
@@ -64,7 +50,16 @@ async def answered_mail(
     title = pick(row.title, language)
     subject, opening = (text.format(title=title) for text in texts[language])
     link = f"{base_url}/api/v1/participation/proposals/{row.id}"
-    mail = _compose(
-        language, subject, opening, pick(row.answer, language), link, PROPOSAL_LINK_LABEL[language]
+    blocks: list[Block] = [
+        opening,
+        Quote(pick(row.answer, language)),
+        Link(PROPOSAL_LINK_LABEL[language], link),
+    ]
+    payload = compose(
+        subject=subject,
+        language=language,
+        greeting=f"{LABELS[language]['hello']},",
+        blocks=blocks,
+        signature=SIGNATURE,
     )
-    return row.email, mail
+    return row.email, payload
