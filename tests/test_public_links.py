@@ -138,6 +138,19 @@ async def _first(client: httpx.AsyncClient, path: str, key: str = "id") -> str:
     return value
 
 
+async def discussed_proposal(client: httpx.AsyncClient) -> dict[str, str]:
+    """A demo proposal with comments, and its first comment."""
+    labs = await client.get("/api/v1/participation/labs", params={"limit": 100})
+    for lab in labs.json()["items"]:
+        proposals = await client.get(f"/api/v1/participation/labs/{lab['id']}/proposals")
+        for proposal in proposals.json()["items"]:
+            path = f"/api/v1/participation/proposals/{proposal['id']}/comments"
+            comments = (await client.get(path)).json()["items"]
+            if comments:
+                return {"proposal_id": proposal["id"], "comment_id": comments[0]["id"]}
+    raise AssertionError("the demo data has no discussed proposal")
+
+
 async def parameter_values(
     client: httpx.AsyncClient, settings: Settings, hub_id: str
 ) -> dict[str, str]:
@@ -205,6 +218,7 @@ async def parameter_values(
         items = answer.json()["items"] if answer.status_code == 200 else []
         if items:
             values[name] = items[0]["id"]
+    values |= await discussed_proposal(client)
     users = await client.get("/api/v1/auth/users", params={"limit": 1}, headers=admin)
     assert users.status_code == 200, users.text
     values["user_id"] = users.json()["items"][0]["id"]

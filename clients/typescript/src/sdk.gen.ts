@@ -2,7 +2,7 @@
 
 import { type Client, type Options as Options2, type TDataShape, urlSearchParamsBodySerializer } from './client';
 import { client } from './client.gen';
-import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, CommentCreateData, CommentCreateErrors, CommentCreateResponses, CommentDeleteData, CommentDeleteErrors, CommentDeleteResponses, CommentGetData, CommentGetErrors, CommentGetResponses, CommentHideData, CommentHideErrors, CommentHideResponses, CommentPatchData, CommentPatchErrors, CommentPatchResponses, CommentReportData, CommentReportErrors, CommentReportResponses, CommentRestoreData, CommentRestoreErrors, CommentRestoreResponses, CommentsListData, CommentsListErrors, CommentsListResponses, ContributionsEraseData, ContributionsEraseErrors, ContributionsEraseResponses, ContributionsGetData, ContributionsGetErrors, ContributionsGetResponses, DeliveriesListData, DeliveriesListErrors, DeliveriesListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IatiActivitiesData, IatiActivitiesErrors, IatiActivitiesResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ProposalAnswerData, ProposalAnswerErrors, ProposalAnswerResponses, ProposalCreateData, ProposalCreateErrors, ProposalCreateResponses, ProposalGetData, ProposalGetErrors, ProposalGetResponses, ProposalHideData, ProposalHideErrors, ProposalHideResponses, ProposalPatchData, ProposalPatchErrors, ProposalPatchResponses, ProposalReportData, ProposalReportErrors, ProposalReportResponses, ProposalRestoreData, ProposalRestoreErrors, ProposalRestoreResponses, ProposalRevisionsListData, ProposalRevisionsListErrors, ProposalRevisionsListResponses, ProposalsListData, ProposalsListErrors, ProposalsListResponses, ProposalTransitionData, ProposalTransitionErrors, ProposalTransitionResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SupportCreateData, SupportCreateErrors, SupportCreateResponses, SupportDeleteData, SupportDeleteErrors, SupportDeleteResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UserCreateData, UserCreateErrors, UserCreateResponses, UserDeleteData, UserDeleteErrors, UserDeleteResponses, UserGetData, UserGetErrors, UserGetResponses, UsersListData, UsersListErrors, UsersListResponses, WebhookCreateData, WebhookCreateErrors, WebhookCreateResponses, WebhookDeleteData, WebhookDeleteErrors, WebhookDeleteResponses, WebhooksListData, WebhooksListErrors, WebhooksListResponses } from './types.gen';
+import type { ApiKeyCreateData, ApiKeyCreateErrors, ApiKeyCreateResponses, ApiKeyGetData, ApiKeyGetErrors, ApiKeyGetResponses, ApiKeyRevokeData, ApiKeyRevokeErrors, ApiKeyRevokeResponses, ApiKeysListData, ApiKeysListErrors, ApiKeysListResponses, AttendanceSetData, AttendanceSetErrors, AttendanceSetResponses, AvailabilityAcrossHubsData, AvailabilityAcrossHubsErrors, AvailabilityAcrossHubsResponses, BookingCancelData, BookingCancelErrors, BookingCancelResponses, BookingCreateData, BookingCreateErrors, BookingCreateResponses, BookingDecideData, BookingDecideErrors, BookingDecideResponses, BookingGetData, BookingGetErrors, BookingGetResponses, BookingsListData, BookingsListErrors, BookingsListResponses, ChangesListData, ChangesListErrors, ChangesListResponses, CitiesListData, CitiesListErrors, CitiesListResponses, CityDashboardData, CityDashboardErrors, CityDashboardResponses, CityGetData, CityGetErrors, CityGetResponses, ClosureCreateData, ClosureCreateErrors, ClosureCreateResponses, ClosureDeleteData, ClosureDeleteErrors, ClosureDeleteResponses, ClosuresListData, ClosuresListErrors, ClosuresListResponses, CommentCreateData, CommentCreateErrors, CommentCreateResponses, CommentDeleteData, CommentDeleteErrors, CommentDeleteResponses, CommentGetData, CommentGetErrors, CommentGetResponses, CommentHideData, CommentHideErrors, CommentHideResponses, CommentPatchData, CommentPatchErrors, CommentPatchResponses, CommentReportData, CommentReportErrors, CommentReportResponses, CommentRestoreData, CommentRestoreErrors, CommentRestoreResponses, CommentsListData, CommentsListErrors, CommentsListResponses, ContributionsEraseData, ContributionsEraseErrors, ContributionsEraseResponses, ContributionsGetData, ContributionsGetErrors, ContributionsGetResponses, DeliveriesListData, DeliveriesListErrors, DeliveriesListResponses, EntriesFeedData, EntriesFeedErrors, EntriesFeedResponses, EntriesListData, EntriesListErrors, EntriesListResponses, EntryCreateData, EntryCreateErrors, EntryCreateResponses, EntryDeleteData, EntryDeleteErrors, EntryDeleteResponses, EntryGetData, EntryGetErrors, EntryGetResponses, EntryPatchData, EntryPatchErrors, EntryPatchResponses, EntryRevisionsListData, EntryRevisionsListErrors, EntryRevisionsListResponses, EntryTransitionData, EntryTransitionErrors, EntryTransitionResponses, EventCancelData, EventCancelErrors, EventCancelResponses, EventCreateData, EventCreateErrors, EventCreateResponses, EventFeedData, EventFeedErrors, EventFeedResponses, EventGetData, EventGetErrors, EventGetResponses, EventPatchData, EventPatchErrors, EventPatchResponses, EventsFeedData, EventsFeedErrors, EventsFeedResponses, EventsListData, EventsListErrors, EventsListResponses, HealthzData, HealthzErrors, HealthzResponses, HubBookingsFeedData, HubBookingsFeedErrors, HubBookingsFeedResponses, HubGetData, HubGetErrors, HubGetResponses, HubsListData, HubsListErrors, HubsListResponses, IatiActivitiesData, IatiActivitiesErrors, IatiActivitiesResponses, IndicatorCreateData, IndicatorCreateErrors, IndicatorCreateResponses, IndicatorDeleteData, IndicatorDeleteErrors, IndicatorDeleteResponses, IndicatorGetData, IndicatorGetErrors, IndicatorGetResponses, IndicatorPatchData, IndicatorPatchErrors, IndicatorPatchResponses, IndicatorsCsvData, IndicatorsCsvErrors, IndicatorsCsvResponses, IndicatorsJsonData, IndicatorsJsonErrors, IndicatorsJsonResponses, IndicatorsListData, IndicatorsListErrors, IndicatorsListResponses, LabCreateData, LabCreateErrors, LabCreateResponses, LabGetData, LabGetErrors, LabGetResponses, LabPatchData, LabPatchErrors, LabPatchResponses, LabsListData, LabsListErrors, LabsListResponses, LabStatisticsData, LabStatisticsErrors, LabStatisticsResponses, MeDeleteData, MeDeleteErrors, MeDeleteResponses, MeExportData, MeExportErrors, MeExportResponses, MeGetData, MeGetErrors, MeGetResponses, MilestoneCreateData, MilestoneCreateErrors, MilestoneCreateResponses, MilestoneDeleteData, MilestoneDeleteErrors, MilestoneDeleteResponses, MilestoneGetData, MilestoneGetErrors, MilestoneGetResponses, MilestonePatchData, MilestonePatchErrors, MilestonePatchResponses, MilestonesListData, MilestonesListErrors, MilestonesListResponses, OverviewData, OverviewErrors, OverviewResponses, PasswordResetConfirmData, PasswordResetConfirmErrors, PasswordResetConfirmResponses, PasswordResetRequestData, PasswordResetRequestErrors, PasswordResetRequestResponses, PeriodAddData, PeriodAddErrors, PeriodAddResponses, PersonEraseData, PersonEraseErrors, PersonEraseResponses, PlanCreateData, PlanCreateErrors, PlanCreateResponses, PlanDeleteData, PlanDeleteErrors, PlanDeleteResponses, PlanGetData, PlanGetErrors, PlanGetResponses, PlanPatchData, PlanPatchErrors, PlanPatchResponses, PlansListData, PlansListErrors, PlansListResponses, ProposalAnswerData, ProposalAnswerErrors, ProposalAnswerResponses, ProposalCreateData, ProposalCreateErrors, ProposalCreateResponses, ProposalGetData, ProposalGetErrors, ProposalGetResponses, ProposalHideData, ProposalHideErrors, ProposalHideResponses, ProposalPatchData, ProposalPatchErrors, ProposalPatchResponses, ProposalReportData, ProposalReportErrors, ProposalReportResponses, ProposalRestoreData, ProposalRestoreErrors, ProposalRestoreResponses, ProposalRevisionsListData, ProposalRevisionsListErrors, ProposalRevisionsListResponses, ProposalsListData, ProposalsListErrors, ProposalsListResponses, ProposalTransitionData, ProposalTransitionErrors, ProposalTransitionResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RegistrationCancelData, RegistrationCancelErrors, RegistrationCancelResponses, RegistrationCreateData, RegistrationCreateErrors, RegistrationCreateResponses, RegistrationEraseData, RegistrationEraseErrors, RegistrationEraseResponses, RegistrationGetData, RegistrationGetErrors, RegistrationGetResponses, RegistrationsExportData, RegistrationsExportErrors, RegistrationsExportResponses, RegistrationsListData, RegistrationsListErrors, RegistrationsListResponses, ReportCorrectData, ReportCorrectErrors, ReportCorrectResponses, ReportCreateData, ReportCreateErrors, ReportCreateResponses, ReportGetData, ReportGetErrors, ReportGetResponses, ReportPatchData, ReportPatchErrors, ReportPatchResponses, ReportRevisionsListData, ReportRevisionsListErrors, ReportRevisionsListResponses, ReportsListData, ReportsListErrors, ReportsListResponses, ReportSubmitData, ReportSubmitErrors, ReportSubmitResponses, ResidentSignUpData, ResidentSignUpErrors, ResidentSignUpResponses, ResidentVerifyData, ResidentVerifyErrors, ResidentVerifyResponses, SpaceAvailabilityData, SpaceAvailabilityErrors, SpaceAvailabilityResponses, SpaceCreateData, SpaceCreateErrors, SpaceCreateResponses, SpaceGetData, SpaceGetErrors, SpaceGetResponses, SpacePatchData, SpacePatchErrors, SpacePatchResponses, SpacesListData, SpacesListErrors, SpacesListResponses, SupportCreateData, SupportCreateErrors, SupportCreateResponses, SupportDeleteData, SupportDeleteErrors, SupportDeleteResponses, SyncData, SyncErrors, SyncResponses, TaxonomyGetData, TaxonomyGetErrors, TaxonomyGetResponses, TokenCreateData, TokenCreateErrors, TokenCreateResponses, UpdateUserData, UpdateUserErrors, UpdateUserResponses, UserCreateData, UserCreateErrors, UserCreateResponses, UserDeleteData, UserDeleteErrors, UserDeleteResponses, UserGetData, UserGetErrors, UserGetResponses, UsersListData, UsersListErrors, UsersListResponses, WebhookCreateData, WebhookCreateErrors, WebhookCreateResponses, WebhookDeleteData, WebhookDeleteErrors, WebhookDeleteResponses, WebhooksListData, WebhooksListErrors, WebhooksListResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -42,7 +42,18 @@ export const tokenCreate = <ThrowOnError extends boolean = false>(options: Optio
 });
 
 /**
- * Who the bearer token belongs to
+ * Delete the signed-in resident's account; their contributions stay, anonymised
+ *
+ * The participation service first anonymises the resident's contributions; if it cannot, the answer is 503 and nothing is deleted. `If-Match` is the ETag of `GET /api/v1/auth/me`.
+ */
+export const meDelete = <ThrowOnError extends boolean = false>(options: Options<MeDeleteData, ThrowOnError>) => (options.client ?? client).delete<MeDeleteResponses, MeDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/me',
+    ...options
+});
+
+/**
+ * Who the bearer token belongs to (a resident's name, email and language too)
  */
 export const meGet = <ThrowOnError extends boolean = false>(options?: Options<MeGetData, ThrowOnError>) => (options?.client ?? client).get<MeGetResponses, MeGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -74,6 +85,8 @@ export const userCreate = <ThrowOnError extends boolean = false>(options: Option
 
 /**
  * Delete a user; their tokens are refused at once (admin only)
+ *
+ * A resident's contributions are first anonymised by the participation service, as when they delete their own account; if it cannot, 503 and nothing is deleted.
  */
 export const userDelete = <ThrowOnError extends boolean = false>(options: Options<UserDeleteData, ThrowOnError>) => (options.client ?? client).delete<UserDeleteResponses, UserDeleteErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -140,6 +153,67 @@ export const apiKeyRevoke = <ThrowOnError extends boolean = false>(options: Opti
 export const apiKeyGet = <ThrowOnError extends boolean = false>(options: Options<ApiKeyGetData, ThrowOnError>) => (options.client ?? client).get<ApiKeyGetResponses, ApiKeyGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/api-keys/{key_id}',
+    ...options
+});
+
+/**
+ * Sign up as a resident; a mail with a link to verify the address follows
+ *
+ * Always 202 with the same body, whether the address has an account or not: an address with an account gets a mail saying so, never a second account. The account is inactive until `POST /api/v1/auth/residents/verify` with the mailed token.
+ */
+export const residentSignUp = <ThrowOnError extends boolean = false>(options: Options<ResidentSignUpData, ThrowOnError>) => (options.client ?? client).post<ResidentSignUpResponses, ResidentSignUpErrors, ThrowOnError>({
+    url: '/api/v1/auth/residents',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify a resident's address with the mailed token: the account is active
+ */
+export const residentVerify = <ThrowOnError extends boolean = false>(options: Options<ResidentVerifyData, ThrowOnError>) => (options.client ?? client).post<ResidentVerifyResponses, ResidentVerifyErrors, ThrowOnError>({
+    url: '/api/v1/auth/residents/verify',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Ask for a mail with a link to choose a new password
+ *
+ * Always 202 with the same body: only a resident's verified address is mailed, and the answer never tells whether it has an account.
+ */
+export const passwordResetRequest = <ThrowOnError extends boolean = false>(options: Options<PasswordResetRequestData, ThrowOnError>) => (options.client ?? client).post<PasswordResetRequestResponses, PasswordResetRequestErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a new password with the mailed token; earlier tokens are refused at once
+ */
+export const passwordResetConfirm = <ThrowOnError extends boolean = false>(options: Options<PasswordResetConfirmData, ThrowOnError>) => (options.client ?? client).post<PasswordResetConfirmResponses, PasswordResetConfirmErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Everything the platform keeps about the signed-in resident (residents only)
+ */
+export const meExport = <ThrowOnError extends boolean = false>(options?: Options<MeExportData, ThrowOnError>) => (options?.client ?? client).get<MeExportResponses, MeExportErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/me/export',
     ...options
 });
 

@@ -3721,12 +3721,12 @@ export type CityOverview = {
 };
 
 /**
- * Contributions
+ * DashboardContributions
  *
  * What the resident wrote in labs, as the participation service keeps it (anything
  * more it keeps about them is exported too).
  */
-export type Contributions = {
+export type DashboardContributions = {
     /**
      * Proposals
      */
@@ -4154,7 +4154,7 @@ export type ResidentAccount = {
  */
 export type ResidentExport = {
     account: ResidentAccount;
-    contributions: Contributions;
+    contributions: DashboardContributions;
     /**
      * Exported At
      */
