@@ -7,7 +7,8 @@ event, half of them waitlisted and half cancelled), each with its own participat
 on core 1. The events list, one event, a space's availability and a registration are
 measured on both in interleaved rounds (see bench/cpu_cost.py); the cost of a request is the
 CPU time of the service process plus that of the PostgreSQL backends it holds. The bench
-prints large/small per endpoint (goal <= 1.2). Nothing is asserted.
+prints large/small per endpoint (goal <= 1.2). `--service-root DIR` runs both services from
+another checkout (an older commit, for a before/after). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import json
 import signal
 from contextlib import ExitStack
+from pathlib import Path
 
 import asyncpg
 
@@ -52,7 +54,9 @@ async def grow(url: str, registrations: int) -> int:
     try:
         await connection.execute(GROW, registrations)
         await connection.execute(MOVE_COUNTERS)
+        # What autovacuum would have done by then (the counters' updates leave dead rows).
         await connection.execute("VACUUM ANALYZE participation.registrations")
+        await connection.execute("VACUUM ANALYZE participation.events")
         count: int = await connection.fetchval("SELECT count(*) FROM participation.registrations")
     finally:
         await connection.close()
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint and round")
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--service-root", type=Path, help="run the services from this checkout")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     RESULTS_DIR.mkdir(exist_ok=True)
@@ -77,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             for name in sizes
         }
         env = service_env(urls["small"], {})
-        targets = [start_service(stack, name, urls[name], env) for name in sizes]
+        root = args.service_root.resolve() if args.service_root else None
+        targets = [start_service(stack, name, urls[name], env, root) for name in sizes]
         secret = env["MAGNET_SECRET_KEY"]
         meter = Meter({target.name: prepare(target.base_url, secret) for target in targets})
         stack.callback(meter.close)

@@ -10,7 +10,11 @@ once to SQL and run on the driver connection of a pooled connection, which skips
 SQLAlchemy's per-execution work (statement building, cache keys, result processing): about
 half of a lookup's CPU. It shares the engine's pool (and its JSON codecs), so a process never
 holds more connections than `db_pool_size + db_pool_overflow`. `fetch_compiled` runs one on
-a connection a request already holds.
+the connection or session a request already holds, inside its transaction (a write's too), so
+a request never mixes two ways of reaching the database. Hot statements compile once at
+import (`CompiledQuery`), or once per combination of filters (`functools.cache`); keyset
+pages have `shared.pagination.compile_page`. A status a partial index is defined with is
+written with `constant`, so the generic plan of a prepared statement can use that index.
 
 Behind PgBouncer in transaction mode (`MAGNET_DB_PGBOUNCER`), consecutive transactions of one
 client connection run on different server connections, where a named prepared statement of

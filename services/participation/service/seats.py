@@ -78,11 +78,7 @@ async def join_waitlist(session: AsyncSession, event_id: uuid.UUID, waitlist_num
 
 
 async def bump(session: AsyncSession, event_id: uuid.UUID, **values: Any) -> None:
-    await session.execute(
-        update(Event)
-        .where(Event.id == event_id)
-        .values(**values, version=Event.version + 1, updated_at=func.now())
-    )
+    await session.execute(_bumped(**values), {"event_id": event_id})
 
 
 async def promote_waitlisted(session: AsyncSession, event_id: uuid.UUID, free_seats: int) -> int:
