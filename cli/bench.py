@@ -8,6 +8,7 @@ into rows (bench, figure, value, goal, PASS/MISS). A missed goal is reported, ne
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -95,10 +96,16 @@ def _booking_contention(results: dict[str, Any]) -> list[Row]:
 
 def _load(results: dict[str, Any]) -> list[Row]:
     database = results["database"]
-    rows = [Row("load", f"throughput ({database} database)", f"{results['per_second']:.0f} req/s")]
-    for kind, figures in results["classes"].items():
-        rows.append(Row("load", f"{kind} p95", f"{figures['p95_ms']} ms"))
-    errors = results["errors"]
+    rows = []
+    errors = 0
+    for workers, runs in results["runs"].items():  # one or more runs per process count
+        per_second = statistics.median(run["per_second"] for run in runs)
+        label = f"throughput, {workers} process(es) per service ({database} database)"
+        rows.append(Row("load", label, f"{per_second:.0f} req/s"))
+        for kind in runs[0]["classes"]:
+            p95 = statistics.median(run["classes"][kind]["p95_ms"] or 0 for run in runs)
+            rows.append(Row("load", f"{kind} p95, {workers} process(es)", f"{p95:g} ms"))
+        errors += sum(run["errors"] for run in runs)
     rows.append(Row("load", "errors (5xx, transport)", str(errors), "0", _verdict(errors == 0)))
     return rows
 
