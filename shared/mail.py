@@ -157,6 +157,9 @@ class MaildirMailer:
 
     async def send(self, message: EmailMessage) -> Result:
         def deliver() -> None:
+            # The Maildir's own creation makes only its last directory; with a server database
+            # nothing else has made the data directory above it.
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             mailbox.Maildir(self.path, create=True).add(message)
 
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mailbox
 import os
 import shutil
 import signal
@@ -114,6 +115,39 @@ class TestMagnetUp:
         assert process.returncode == 0, output
         assert "Stopped." in output
         assert_all_gone(children)
+
+    def test_mail_lands_in_the_maildir_it_names_on_a_server_database(
+        self, fresh_database: str, tmp_path: Path
+    ) -> None:
+        # No SMTP server, a server database: nothing but the Maildir makes the data directory.
+        data_dir = tmp_path / "not-made-yet"
+        env, port = up_env(fresh_database, data_dir=data_dir)
+        log = tmp_path / "up.log"
+        process = start_up(env, port, log)
+        try:
+            wait_for_gateway(process, port, log)
+            maildir = data_dir / "mail"
+            assert f"the Maildir {maildir}" in log.read_text()
+            api = f"http://127.0.0.1:{port}/api/v1/participation"
+            events = httpx.get(f"{api}/events", params={"limit": 100}, timeout=10).json()
+            address = "maildir.reader@example.org"
+            person = {"name": "Ana Novak", "email": address, "consent": True}
+            for event in events["items"]:  # the first demo event still taking registrations
+                registered = httpx.post(
+                    f"{api}/events/{event['id']}/registrations", json=person, timeout=10
+                )
+                if registered.status_code != 409:
+                    break
+            assert registered.status_code == 201, registered.text
+            deadline = time.monotonic() + 30
+            while not (maildir / "new").is_dir() or not list((maildir / "new").iterdir()):
+                assert time.monotonic() < deadline, f"no mail in {maildir}:\n{log.read_text()}"
+                time.sleep(0.2)
+            [message] = mailbox.Maildir(maildir, create=False)
+            assert message["To"] == address
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
     def test_runs_on_the_embedded_database_and_stops_it_too(
         self, tmp_path: Path, embedded_data_dir: Path
