@@ -62,6 +62,12 @@ class Versioned(Protocol):
 V = TypeVar("V", bound=Versioned)
 
 
+def with_etag(response: Response, resource: V) -> V:
+    """The resource, with its version's ETag set on the response."""
+    response.headers["ETag"] = etag_of(resource.version)
+    return resource
+
+
 def conditional_get(request: Request, response: Response, resource: V) -> V | Response:
     """Return the resource with its ETag, or a 304 when the client's copy is current."""
     if (unchanged := not_modified(request, resource.version)) is not None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 DEV_SECRET = "magnet-local-development-secret-change-me"  # noqa: S105 (refused in production)
 SERVICE_NAMES = ("catalog", "participation", "transfer")
@@ -229,3 +232,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_of(request: Request) -> Settings:
+    """The settings of the app serving `request` (set on `app.state` when it was built)."""
+    settings: Settings = request.app.state.settings
+    return settings

@@ -20,14 +20,9 @@ from shared.idempotency import REPLAY_HEADER, Idempotency
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Paging
 from shared.problems import TooManyRequests, problem_responses
-from shared.settings import Settings
+from shared.settings import settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _hashing(request: Request) -> PasswordHashing:
@@ -56,7 +51,7 @@ async def token(
     principal = await service.authenticate(
         request.app.state.database, _hashing(request), form.username, form.password, address
     )
-    settings = _settings(request)
+    settings = settings_of(request)
     token = issue_token(principal, settings, audience=CLIENT_AUDIENCE)
     return schemas.Token(access_token=token, expires_in=settings.token_ttl_seconds)
 
@@ -178,7 +173,7 @@ async def delete_user(
         user = await service.get_user(connection, user_id)
     if user.role is Role.RESIDENT:
         require_if_match(if_match, user.version)  # before participation is asked anything
-        authorization = residents.acting_for(user, _settings(request))
+        authorization = residents.acting_for(user, settings_of(request))
         await residents.anonymise_contributions(
             upstream(request.app, "participation"), authorization
         )
@@ -203,7 +198,7 @@ async def create_api_key(
     session: Session,
     idempotency: Idempotency,
 ) -> Response:
-    settings = _settings(request)
+    settings = settings_of(request)
     if (previous := await idempotency.previous()) is not None:
         # The key itself is never stored: derive it again for the retry.
         stored = schemas.ApiKey.model_validate_json(bytes(previous.body))

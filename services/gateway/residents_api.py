@@ -16,14 +16,9 @@ from shared.auth import CurrentPrincipal, Principal, Role
 from shared.db import DatabaseDep, Session
 from shared.etag import IfMatch
 from shared.problems import Forbidden, problem_responses
-from shared.settings import Settings
+from shared.settings import settings_of
 
 router = APIRouter(prefix="/api/v1/auth", tags=["identity"])
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _hashing(request: Request) -> PasswordHashing:
@@ -79,7 +74,7 @@ async def sign_up_resident(
     await _limits(request).admit("sign-up", _address(request), new.email)
     # Hashed for every sign-up, known address or not: the answer takes as long either way.
     password_hash = await _hashing(request).hash(new.password.get_secret_value())
-    key = token_key(_settings(request))
+    key = token_key(settings_of(request))
     await residents.sign_up(session, new, password_hash=password_hash, key=key)
     return schemas.Accepted(detail=residents.ACCEPTED_SIGN_UP)
 
@@ -111,7 +106,7 @@ async def request_password_reset(
     request: Request, body: schemas.PasswordResetRequest, session: Session
 ) -> schemas.Accepted:
     await _limits(request).admit("password-reset", _address(request), body.email)
-    await residents.request_reset(session, body.email, key=token_key(_settings(request)))
+    await residents.request_reset(session, body.email, key=token_key(settings_of(request)))
     return schemas.Accepted(detail=residents.ACCEPTED_RESET)
 
 

@@ -13,24 +13,14 @@ from services.participation.schemas import proposals as schemas
 from services.participation.service import comments, contributions, reports
 from shared.auth import CurrentPrincipal, OptionalPrincipal
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get, etag_of
+from shared.etag import IfMatch, conditional_get, with_etag
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
-from shared.settings import Settings
+from shared.settings import settings_of
 
 router = APIRouter(prefix=PREFIX, tags=["proposals"])
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _with_etag(response: Response, comment: schemas.Comment) -> schemas.Comment:
-    response.headers["ETag"] = etag_of(comment.version)
-    return comment
 
 
 @router.get(
@@ -65,7 +55,9 @@ async def create_comment(
     idempotency: Idempotency,
 ) -> Response:
     return await idempotency.run(
-        lambda: comments.create_comment(session, _settings(request), proposal_id, principal, body),
+        lambda: comments.create_comment(
+            session, settings_of(request), proposal_id, principal, body
+        ),
         headers=created("comments"),
     )
 
@@ -101,7 +93,7 @@ async def patch_comment(
     if_match: IfMatch = None,
 ) -> schemas.Comment:
     comment = await comments.patch_comment(session, comment_id, principal, patch, if_match)
-    return _with_etag(response, comment)
+    return with_etag(response, comment)
 
 
 @router.delete(
@@ -134,7 +126,7 @@ async def report_comment(
 ) -> Response:
     return await idempotency.run(
         lambda: reports.report_comment(
-            session, _settings(request), comment_id, principal, body.reason
+            session, settings_of(request), comment_id, principal, body.reason
         )
     )
 
@@ -152,7 +144,7 @@ async def hide_comment(
     session: Session,
     principal: Coordinator,
 ) -> schemas.Comment:
-    return _with_etag(response, await comments.hide(session, comment_id, principal, body.reason))
+    return with_etag(response, await comments.hide(session, comment_id, principal, body.reason))
 
 
 @router.post(
@@ -164,7 +156,7 @@ async def hide_comment(
 async def restore_comment(
     comment_id: uuid.UUID, response: Response, session: Session, principal: Coordinator
 ) -> schemas.Comment:
-    return _with_etag(response, await comments.restore(session, comment_id, principal))
+    return with_etag(response, await comments.restore(session, comment_id, principal))
 
 
 @router.get(

@@ -12,7 +12,7 @@ from shared.auth import Principal, Role, require_roles
 from shared.etag import created_headers
 from shared.i18n import Language
 from shared.linked_data import accepted_language
-from shared.settings import Settings
+from shared.settings import settings_of
 
 PREFIX = "/api/v1/participation"
 Coordinator = Annotated[Principal, require_roles(Role.COORDINATOR)]
@@ -29,5 +29,5 @@ def created(collection: str) -> Callable[[BaseModel], dict[str, str]]:
 
 def linked_data_context(request: Request, lang: Language | None) -> tuple[str | None, str]:
     """The language a JSON-LD answer is written in, and the public address its links use."""
-    settings: Settings = request.app.state.settings
-    return (lang.value if lang else accepted_language(request)), settings.public_base_url
+    public_url = settings_of(request).public_base_url
+    return (lang.value if lang else accepted_language(request)), public_url

@@ -13,12 +13,12 @@ from services.participation.service import proposal_reads, proposals, reports, s
 from services.participation.service.residents import require_resident
 from shared.auth import CurrentPrincipal, OptionalPrincipal, Principal, Role, require_roles
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get, etag_of
+from shared.etag import IfMatch, conditional_get, with_etag
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
-from shared.settings import Settings
+from shared.settings import settings_of
 
 router = APIRouter(prefix=PREFIX, tags=["proposals"])
 
@@ -31,16 +31,6 @@ async def _resident(principal: CurrentPrincipal) -> Principal:
 Resident = Annotated[Principal, Depends(_resident)]
 # The author (a resident) or a coordinator; the rules decide which of them may move.
 ResidentOrCoordinator = Annotated[Principal, require_roles(Role.RESIDENT, Role.COORDINATOR)]
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _with_etag(response: Response, proposal: schemas.Proposal) -> schemas.Proposal:
-    response.headers["ETag"] = etag_of(proposal.version)
-    return proposal
 
 
 @router.get(
@@ -100,7 +90,7 @@ async def create_proposal(
     idempotency: Idempotency,
 ) -> Response:
     return await idempotency.run(
-        lambda: proposals.create_proposal(session, _settings(request), lab_id, principal, body),
+        lambda: proposals.create_proposal(session, settings_of(request), lab_id, principal, body),
         headers=created("proposals"),
     )
 
@@ -136,7 +126,7 @@ async def patch_proposal(
     if_match: IfMatch = None,
 ) -> schemas.Proposal:
     proposal = await proposals.patch_proposal(session, proposal_id, principal, patch, if_match)
-    return _with_etag(response, proposal)
+    return with_etag(response, proposal)
 
 
 @router.get(
@@ -170,7 +160,7 @@ async def transition_proposal(
     principal: ResidentOrCoordinator,
 ) -> schemas.Proposal:
     proposal = await proposals.transition(session, proposal_id, principal, body.to)
-    return _with_etag(response, proposal)
+    return with_etag(response, proposal)
 
 
 @router.post(
@@ -187,7 +177,7 @@ async def answer_proposal(
     principal: Coordinator,
 ) -> schemas.Proposal:
     proposal = await proposals.answer(session, proposal_id, principal, body)
-    return _with_etag(response, proposal)
+    return with_etag(response, proposal)
 
 
 @router.post(
@@ -204,7 +194,7 @@ async def hide_proposal(
     principal: Coordinator,
 ) -> schemas.Proposal:
     proposal = await proposals.hide(session, proposal_id, principal, body.reason)
-    return _with_etag(response, proposal)
+    return with_etag(response, proposal)
 
 
 @router.post(
@@ -217,7 +207,7 @@ async def restore_proposal(
     proposal_id: uuid.UUID, response: Response, session: Session, principal: Coordinator
 ) -> schemas.Proposal:
     proposal = await proposals.restore(session, proposal_id, principal)
-    return _with_etag(response, proposal)
+    return with_etag(response, proposal)
 
 
 @router.post(
@@ -238,7 +228,7 @@ async def report_proposal(
 ) -> Response:
     return await idempotency.run(
         lambda: reports.report_proposal(
-            session, _settings(request), proposal_id, principal, body.reason
+            session, settings_of(request), proposal_id, principal, body.reason
         )
     )
 
@@ -259,7 +249,7 @@ async def create_support(
     idempotency: Idempotency,
 ) -> Response:
     return await idempotency.run(
-        lambda: supports.support(session, _settings(request), proposal_id, principal)
+        lambda: supports.support(session, settings_of(request), proposal_id, principal)
     )
 
 

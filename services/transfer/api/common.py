@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import httpx
-from fastapi import Path, Request, Response
+from fastapi import Path, Request
 from pydantic import BaseModel
 
 from shared.auth import Principal
-from shared.etag import Versioned, created_headers, etag_of
+from shared.etag import created_headers
 
 PREFIX = "/api/v1/transfer"
 CityCode = Annotated[str, Path(max_length=40, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-M = TypeVar("M", bound=Versioned)
 CREATE_PROBLEMS = (401, 403, 404, 409, 422, 503)
 CHANGE_PROBLEMS = (401, 403, 404, 409, 412, 422, 428)
 PATCH_PROBLEMS = (*CHANGE_PROBLEMS, 415)
@@ -32,8 +31,3 @@ def may_read_drafts(principal: Principal | None, city: str) -> bool:
 def created(path: str) -> Callable[[BaseModel], Mapping[str, str]]:
     """`Location` and `ETag` of a created resource; `path` holds an `{id}` placeholder."""
     return created_headers(PREFIX + path)
-
-
-def with_etag(response: Response, model: M) -> M:
-    response.headers["ETag"] = etag_of(model.version)
-    return model

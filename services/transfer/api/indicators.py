@@ -15,7 +15,6 @@ from services.transfer.api.common import (
     PREFIX,
     CityCode,
     created,
-    with_etag,
 )
 from services.transfer.models import Indicator
 from services.transfer.service import indicators as service
@@ -23,7 +22,7 @@ from services.transfer.service import read
 from services.transfer.service.common import ensure_may_write
 from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get
+from shared.etag import IfMatch, conditional_get, with_etag
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_for
 from shared.pagination import Page

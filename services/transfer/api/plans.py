@@ -17,7 +17,6 @@ from services.transfer.api.common import (
     CityCode,
     catalog_client,
     created,
-    with_etag,
 )
 from services.transfer.models import Milestone, Plan
 from services.transfer.service import plans as service
@@ -25,7 +24,7 @@ from services.transfer.service import read
 from services.transfer.service.common import ensure_city, ensure_may_write
 from shared.auth import CurrentPrincipal
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get
+from shared.etag import IfMatch, conditional_get, with_etag
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging, paginate

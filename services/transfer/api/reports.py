@@ -17,7 +17,6 @@ from services.transfer.api.common import (
     CityCode,
     created,
     may_read_drafts,
-    with_etag,
 )
 from services.transfer.models import Report
 from services.transfer.service import read
@@ -25,7 +24,7 @@ from services.transfer.service import reports as service
 from services.transfer.service.common import ensure_may_write
 from shared.auth import CurrentPrincipal, OptionalPrincipal
 from shared.db import ReadConnection, Session
-from shared.etag import IfMatch, conditional_get
+from shared.etag import IfMatch, conditional_get, with_etag
 from shared.idempotency import Idempotency
 from shared.merge_patch import merge_patch_for
 from shared.pagination import Page, Paging, paginate
