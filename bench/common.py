@@ -139,21 +139,27 @@ def start_services(
     ports: dict[str, int],
     prefix: tuple[str, ...] = (),
     workers: int = 1,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, str]:
     """`magnet serve` each of `names` (services or the gateway); their base URLs once ready.
 
     `prefix` goes before each command (e.g. `taskset -c 1` to pin them to a core); `workers`
-    is the number of processes serving each port.
+    is the number of processes serving each port; `pids`, when given, receives each server's
+    process id.
     """
     unknown = set(names) - {*SERVICE_NAMES, "gateway"}
     if unknown:
         raise ValueError(f"unknown services: {sorted(unknown)}")
     pending = {}
+    processes = {}
     for name in names:
         serve = [*prefix, MAGNET, "serve", name, "--host", HOST, "--port", str(ports[name])]
         serve += ["--workers", str(workers)]
-        pending[name] = (spawn(stack, name, serve, env), f"http://{HOST}:{ports[name]}/readyz")
-    wait_ready(pending)
+        processes[name] = spawn(stack, name, serve, env)
+        pending[name] = (processes[name], f"http://{HOST}:{ports[name]}/readyz")
+    wait_ready(pending)  # empties `pending`
+    if pids is not None:
+        pids.update({name: process.pid for name, process in processes.items()})
     return {name: f"http://{HOST}:{ports[name]}" for name in names}
 
 

@@ -71,6 +71,22 @@ def process_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def tree_seconds(pid: int) -> float:
+    """utime + stime of a process and of every process under it (a server's workers)."""
+    total = process_seconds(pid)
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return total
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/children") as children:
+                total += sum(tree_seconds(int(child)) for child in children.read().split())
+        except FileNotFoundError:
+            continue
+    return total
+
+
 async def _backend_pids(database_url: str, application_name: str) -> list[int]:
     connection = await asyncpg.connect(libpq_url(database_url))
     try:

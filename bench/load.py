@@ -37,7 +37,7 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +55,7 @@ from bench.common import (
     service_env,
     start_services,
 )
+from bench.cpu_cost import tree_seconds
 from shared.auth import Principal, Role, issue_token
 from shared.db import libpq_url
 from shared.settings import Settings
@@ -100,6 +101,7 @@ class Plan:
     duration: float
     warmup: float
     clients: int
+    servers: dict[str, int] = field(default_factory=dict)  # name -> process id
 
 
 @dataclass
@@ -288,7 +290,7 @@ def next_request(plan: Plan, rng: random.Random) -> tuple[str, str, str, dict[st
     )
 
 
-async def closed_loop(plan: Plan) -> tuple[dict[str, Tally], float]:
+async def closed_loop(plan: Plan) -> tuple[dict[str, Tally], float, dict[str, float]]:
     tallies = {endpoint: Tally() for endpoint in ENDPOINTS}
     began = time.perf_counter()
     measure_from = began + plan.warmup
@@ -314,14 +316,22 @@ async def closed_loop(plan: Plan) -> tuple[dict[str, Tally], float]:
             else:
                 tally.transport_errors += 1
 
+    async def server_seconds() -> dict[str, float]:
+        """CPU seconds each server spent in the measured window."""
+        await asyncio.sleep(measure_from - time.perf_counter())
+        before = {name: tree_seconds(pid) for name, pid in plan.servers.items()}
+        await asyncio.sleep(deadline - time.perf_counter())
+        return {name: tree_seconds(pid) - before[name] for name, pid in plan.servers.items()}
+
     connector = aiohttp.TCPConnector(limit=plan.clients)
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        cpu = asyncio.create_task(server_seconds())
         await asyncio.gather(*(client(session, seed) for seed in range(plan.clients)))
-    return tallies, time.perf_counter() - measure_from
+    return tallies, time.perf_counter() - measure_from, await cpu
 
 
-def run_load(plan: Plan, pin: bool = True) -> tuple[dict[str, Tally], float]:
+def run_load(plan: Plan, pin: bool = True) -> tuple[dict[str, Tally], float, dict[str, float]]:
     if pin and pinned(0):
         os.sched_setaffinity(0, {0})
     return asyncio.run(closed_loop(plan))
@@ -350,7 +360,9 @@ def figures(tallies: list[Tally], seconds: float) -> dict[str, Any]:
     }
 
 
-def summarize(tallies: dict[str, Tally], seconds: float) -> dict[str, Any]:
+def summarize(
+    tallies: dict[str, Tally], seconds: float, cpu: dict[str, float] | None = None
+) -> dict[str, Any]:
     classes = {
         kind: figures([t for e, t in tallies.items() if ENDPOINTS[e] == kind], seconds)
         for kind in CLASSES
@@ -364,6 +376,10 @@ def summarize(tallies: dict[str, Tally], seconds: float) -> dict[str, Any]:
         "errors": sum(f["errors_5xx"] + f["transport_errors"] for f in classes.values()),
         "classes": classes,
         "endpoints": endpoints,
+        # CPU ms each server spent per request of the mix (all requests cross the gateway)
+        "server_cpu_ms_per_request": {
+            name: round(used * 1000 / max(total, 1), 3) for name, used in (cpu or {}).items()
+        },
     }
 
 
@@ -373,6 +389,10 @@ def report(summary: dict[str, Any], database: str) -> None:
         f"throughput: {summary['per_second']:,.0f} req/s; errors (5xx + transport): "
         f"{summary['errors']}"
     )
+    cpu = summary.get("server_cpu_ms_per_request") or {}
+    if cpu:
+        shares = ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
+        print(f"server CPU ms per request of the mix: {shares} (sum {sum(cpu.values()):.2f})")
     header = f"{'class':<12}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'2xx':>8}"
     print(f"\n{header}{'5xx':>6}{'transport':>11}  expected 4xx")
     rows = [*summary["classes"].items(), ("(by endpoint)", None), *summary["endpoints"].items()]
@@ -421,13 +441,16 @@ def measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
         ports = {name: free_port() for name in SERVICES}
         env = service_env(url, ports)
-        urls = start_services(servers, SERVICES, env, ports, prefix=prefix, workers=workers)
-        plan = prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args)
+        pids: dict[str, int] = {}
+        urls = start_services(
+            servers, SERVICES, env, ports, prefix=prefix, workers=workers, pids=pids
+        )
+        plan = replace(prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args), servers=pids)
         print(f"{workers} process(es) per service: {args.warmup:g} s warm-up + {args.duration:g} s")
         # Its own process, so the generator's CPU never competes with this one's.
         with ProcessPoolExecutor(max_workers=1) as pool:
-            tallies, seconds = pool.submit(run_load, plan, not args.unpinned).result()
-    return summarize(tallies, seconds)
+            tallies, seconds, cpu = pool.submit(run_load, plan, not args.unpinned).result()
+    return summarize(tallies, seconds, cpu)
 
 
 def compare(runs: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
