@@ -34,6 +34,7 @@ from shared.observability import (
 from shared.openapi import install_openapi
 from shared.peers import Peers
 from shared.problems import install_problem_handlers, problem_response
+from shared.routing import add_routes
 from shared.settings import Environment, Settings, get_settings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
@@ -168,10 +169,9 @@ def create_service_app(
     app.state.service_name = name
     install_problem_handlers(app)
     install_openapi(app)
-    app.include_router(_health_router([_database_ready, *readiness_checks]))
+    add_routes(app.router, _health_router([_database_ready, *readiness_checks]))
     app.add_route("/metrics", _metrics_route(settings), include_in_schema=False)
-    for router in routers:
-        app.include_router(router)
+    add_routes(app.router, *routers)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(JsonDepthMiddleware)  # inside the size limit: reads a bounded body
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

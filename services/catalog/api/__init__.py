@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.catalog import service
+from services.catalog.api.common import PREFIX
 from services.catalog.api.entries import router as entries_router
 from services.catalog.api.feed import router as feed_router
 from services.catalog.schemas import Taxonomy
 from shared.db import ReadConnection
+from shared.routing import add_routes
 
-router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+router = APIRouter(prefix=PREFIX, tags=["catalog"])
 
 
 @router.get("/taxonomy", summary="Innovation blocks and challenges with translated labels")
@@ -18,5 +20,4 @@ async def get_taxonomy(connection: ReadConnection) -> Taxonomy:
     return await service.taxonomy(connection)
 
 
-router.include_router(entries_router)
-router.include_router(feed_router)
+add_routes(router, entries_router, feed_router)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.catalog import schemas
+from services.catalog.api.common import PREFIX
 from services.catalog.linked_data import entry_path, json_ld
 from services.catalog.service import entries
 from services.catalog.service.listing import EntryFilter, Sort, list_entries
@@ -27,7 +28,7 @@ from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 from shared.settings import Settings
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, tags=["catalog"])
 
 Editor = Annotated[Principal, require_roles(Role.EDITOR)]
 EntryRef = Annotated[

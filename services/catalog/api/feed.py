@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
+from services.catalog.api.common import PREFIX
 from services.catalog.linked_data import atom_feed
 from services.catalog.models import Entry
 from services.catalog.schemas import Entry as EntrySchema
@@ -17,7 +18,7 @@ from shared.i18n import Language
 from shared.links import public_link
 from shared.settings import Settings
 
-router = APIRouter()
+router = APIRouter(prefix=PREFIX, tags=["catalog"])
 FEED_SIZE = 50
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.participation.api import bookings, calendar, comments, events, hubs, labs, proposals
+from shared.routing import merged
 
-router = APIRouter()
-for module in (calendar, hubs, bookings, events, labs, proposals, comments):
-    router.include_router(module.router)
+router = merged(*(m.router for m in (calendar, hubs, bookings, events, labs, proposals, comments)))

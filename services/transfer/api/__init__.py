@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from services.transfer.api import (
     cities,
     exports,
@@ -14,7 +12,8 @@ from services.transfer.api import (
     sync,
     webhooks,
 )
+from shared.routing import merged
 
-router = APIRouter()
-for module in (cities, plans, indicators, reports, sync, feed, exports, webhooks):
-    router.include_router(module.router)
+router = merged(
+    *(m.router for m in (cities, plans, indicators, reports, sync, feed, exports, webhooks))
+)
