@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from shared.problems import Forbidden, Unauthorized
 from shared.settings import Settings
@@ -48,6 +48,9 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
+    # Immutable: one verified token's principal serves every request that carries it.
+    model_config = ConfigDict(frozen=True)
+
     subject: str
     role: Role
     city: str | None = None
@@ -83,15 +86,6 @@ def _jwt_key(secret: str) -> tuple[str, bytes]:
 
 def _signing_key(settings: Settings) -> tuple[str, bytes]:
     return _jwt_key(settings.secret_key.get_secret_value())
-
-
-def _verification_key(settings: Settings, kid: object) -> bytes | None:
-    """The key a token names: the current secret's, or a previous one's during rotation."""
-    for secret in (settings.secret_key, *settings.previous_secret_keys):
-        known_kid, key = _jwt_key(secret.get_secret_value())
-        if kid == known_kid:
-            return key
-    return None
 
 
 def issue_token(
@@ -130,9 +124,22 @@ def token_audience(token: str) -> object:
 
 
 def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDIENCE) -> Principal:
+    secrets = (settings.secret_key, *settings.previous_secret_keys)
+    principal, expires = _verified(token, audience, tuple(s.get_secret_value() for s in secrets))
+    if expires <= time.time():  # what PyJWT checks, for a token verified while it was valid
+        raise Unauthorized("The token has expired.")
+    return principal
+
+
+# Clients send the same token with request after request, and checking its signature and
+# claims is a seventh of a booking's CPU (bench/README.md). A token is verified once per
+# secret set and audience; only its expiry is checked again. Refusals are never cached.
+@lru_cache(maxsize=4096)
+def _verified(token: str, audience: str, secrets: tuple[str, ...]) -> tuple[Principal, float]:
     try:
         header = jwt.get_unverified_header(token)
-        key = _verification_key(settings, header.get("kid"))
+        keys = (_jwt_key(secret) for secret in secrets)
+        key = next((key for kid, key in keys if kid == header.get("kid")), None)
         if key is None:
             raise Unauthorized("The token was signed with an unknown key.")
         claims = jwt.decode(
@@ -143,7 +150,7 @@ def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDI
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub"]},
         )
-        return Principal(
+        principal = Principal(
             subject=claims["sub"],
             role=Role(claims["role"]),
             city=claims.get("city"),
@@ -153,9 +160,10 @@ def verify_token(token: str, settings: Settings, *, audience: str = SERVICE_AUDI
             email=claims.get("email"),
             language=claims.get("language"),
         )
+        return principal, float(claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired.") from exc
-    except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:
         raise Unauthorized("The token is not valid.") from exc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -9,8 +10,9 @@ import pytest
 from fastapi import APIRouter
 
 from shared.app import create_service_app
-from shared.auth import Principal, Role, issue_token, require_roles
+from shared.auth import Principal, Role, issue_token, require_roles, verify_token
 from shared.observability import new_traceparent
+from shared.problems import Unauthorized
 from shared.settings import Settings
 from tests.conftest import asgi_client, make_settings
 
@@ -73,6 +75,49 @@ class TestRoleChecksInAService:
     ) -> None:
         response = await guarded.post("/entries", headers=bearer(settings, role, city))
         assert response.status_code == status
+
+
+class TestVerifiedTokensAreRemembered:
+    """A token is verified once; what may change while it is remembered is checked again."""
+
+    def test_a_remembered_token_is_refused_once_it_expires(
+        self, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        token = issue_token(Principal(subject="someone", role=Role.EDITOR), settings, 60)
+        assert verify_token(token, settings).subject == "someone"
+        assert verify_token(token, settings).subject == "someone"  # remembered
+
+        later = time.time() + 61
+        monkeypatch.setattr(time, "time", lambda: later)
+        with pytest.raises(Unauthorized, match="expired"):
+            verify_token(token, settings)
+
+    def test_a_remembered_token_is_refused_once_its_secret_is_retired(
+        self, settings: Settings, database_url: str
+    ) -> None:
+        old_secret = "an-old-secret-of-at-least-32-characters"
+        rotating = make_settings(
+            database_url,
+            secret_key="a-new-secret-of-at-least-32-characters!",
+            previous_secret_keys=[old_secret],
+        )
+        token = issue_token(
+            Principal(subject="someone", role=Role.EDITOR),
+            make_settings(database_url, secret_key=old_secret),
+        )
+        assert verify_token(token, rotating).subject == "someone"  # during the rotation
+
+        retired = make_settings(database_url, secret_key=rotating.secret_key.get_secret_value())
+        with pytest.raises(Unauthorized, match="unknown key"):
+            verify_token(token, retired)
+
+    def test_a_refused_token_stays_refused(self, settings: Settings) -> None:
+        token = issue_token(Principal(subject="someone", role=Role.EDITOR), settings)
+        tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+        for _ in range(2):
+            with pytest.raises(Unauthorized):
+                verify_token(tampered, settings)
+        assert verify_token(token, settings).subject == "someone"
 
 
 class TestPartnerScope:
