@@ -111,10 +111,12 @@ class IdempotencyGuard:
             )
         table = self.table
         mine = (table.c.caller == self.caller) & (table.c.key == self.key)
-        await self.session.execute(
-            delete(table).where(mine, table.c.created_at < func.now() - RETENTION)
-        )
-        row = (await self.session.execute(select(table).where(mine))).one_or_none()
+        expired = table.c.created_at < func.now() - RETENTION
+        # One round trip: an expired answer is deleted (an unreferenced CTE still runs) and
+        # not read, as the SELECT sees the rows as they were before the DELETE.
+        purge = delete(table).where(mine, expired).cte("purged")
+        found = select(table).where(mine, ~expired).add_cte(purge)
+        row = (await self.session.execute(found)).one_or_none()
         if row is None:
             return None
         if row.fingerprint != self.fingerprint:

@@ -81,6 +81,34 @@ class TestIdempotencyKey:
         assert created and all(answer == created[0] for answer in created)
         assert await users_with_email(database_url, body["email"]) == 1
 
+    async def test_a_key_past_its_retention_is_forgotten_and_runs_again(
+        self, gateway: httpx.AsyncClient, admin: dict[str, str], database_url: str
+    ) -> None:
+        key = str(uuid.uuid4())
+        headers = {**admin, "Idempotency-Key": key}
+        first, later = new_user_body(), new_user_body()
+        assert (await gateway.post("/api/v1/auth/users", json=first, headers=headers)).is_success
+        connection = await asyncpg.connect(libpq_url(database_url))
+        try:
+            await connection.execute(
+                "UPDATE identity.idempotency_keys SET created_at = now() - interval '25 hours' "
+                "WHERE key = $1",
+                key,
+            )
+            again = await gateway.post("/api/v1/auth/users", json=later, headers=headers)
+            kept = await connection.fetchval(
+                "SELECT count(*) FROM identity.idempotency_keys "
+                "WHERE key = $1 AND created_at > now() - interval '1 hour'",
+                key,
+            )
+        finally:
+            await connection.close()
+
+        assert again.status_code == 201, again.text
+        assert "idempotent-replayed" not in again.headers
+        assert await users_with_email(database_url, later["email"]) == 1
+        assert kept == 1  # the expired answer was replaced by the new one
+
     async def test_a_failed_request_keeps_no_key(
         self, gateway: httpx.AsyncClient, admin: dict[str, str], database_url: str
     ) -> None:
