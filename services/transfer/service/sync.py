@@ -174,6 +174,8 @@ async def _check_plans(
     session: AsyncSession, catalog: httpx.AsyncClient, city: str, items: list[Item]
 ) -> None:
     valid = [item for item in items if item.record is not None and item.status != "invalid"]
+    if not valid:
+        return
     adopted = set(
         await session.scalars(
             select(CityChallenge.challenge).where(CityChallenge.city_code == city)
@@ -269,6 +271,8 @@ def _applicable(items: list[Item]) -> list[Item]:
 
 async def _check_plans_taken(session: AsyncSession, city: str, items: list[Item]) -> None:
     """One plan per challenge: a stored plan this batch does not carry keeps its challenge."""
+    if not _applicable(items):
+        return
     in_batch = {item.external_id for item in items} - {None}
     claimed = {item.existing["id"] for item in items if item.taken_over and item.existing}
     stored = await session.execute(
