@@ -115,7 +115,8 @@ async def _hot_requests(
     resident: dict[str, str],
 ) -> None:
     """The events list and one event, a day's availability, a registration (one confirmed,
-    one waitlisted) and a booking, each answered as usual."""
+    one waitlisted, who then reads their place in line) and a booking, each answered as
+    usual."""
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
     created = await client.post(
         f"{API}/events",
@@ -136,6 +137,14 @@ async def _hot_requests(
             f"{API}/events/{event_id}/registrations", json={**body, "consent": True}
         )
         assert registered.status_code == 201, registered.text
+    waiting = registered.json()
+    assert (waiting["status"], waiting["waitlist_position"]) == ("waitlisted", 1)
+    read = await client.get(
+        f"{API}/events/{event_id}/registrations/{waiting['id']}",
+        params={"token": waiting["cancel_token"]},
+    )
+    assert read.status_code == 200, read.text
+    assert read.json() == {k: v for k, v in waiting.items() if k != "cancel_token"}
     assert (await client.get(f"{API}/events")).status_code == 200
     assert (await client.get(f"{API}/events/{event_id}")).status_code == 200
     space = await new_space()

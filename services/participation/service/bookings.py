@@ -18,7 +18,7 @@ from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.service import hubs, notices
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
-from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, constant, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
@@ -28,10 +28,9 @@ HOLDING = [status.value for status in schemas.HOLDING_STATUSES]
 
 _STARTS = func.lower(Booking.during).label("starts_at")
 _ENDS = func.upper(Booking.during).label("ends_at")
-_COLUMNS = (
+_OWN_COLUMNS = (
     Booking.id,
     Booking.space_id,
-    Space.hub_id,
     _STARTS,
     _ENDS,
     Booking.status,
@@ -42,6 +41,7 @@ _COLUMNS = (
     Booking.created_at,
     Booking.updated_at,
 )
+_COLUMNS = (*_OWN_COLUMNS, Space.hub_id)
 
 
 def _bookings() -> Any:
@@ -90,7 +90,7 @@ _INSERT = CompiledQuery(
         event_id=bindparam("event_id", type_=Uuid),
     )
     .on_conflict_do_nothing()
-    .returning(Booking.id)
+    .returning(*_OWN_COLUMNS)  # the new booking, without a second round trip to read it
 )
 
 
@@ -105,10 +105,10 @@ async def reserve(
     organisation: str,
     booked_by: str,
     event_id: uuid.UUID | None = None,
-) -> uuid.UUID:
+) -> schemas.Booking:
     """Insert a booking; an overlap (buffers included) is refused by the database → 409."""
     booking_id = uuid.uuid4()
-    inserted = await fetch_compiled(
+    inserted = await fetch_one_compiled(
         session,
         _INSERT,
         id=booking_id,
@@ -121,9 +121,9 @@ async def reserve(
         booked_by=booked_by,
         event_id=event_id,
     )
-    if not inserted:
+    if inserted is None:
         raise await _overlap_problem(session, space, starts_at, ends_at)
-    return booking_id
+    return schemas.Booking.model_validate({**dict(inserted), "hub_id": space.hub_id})
 
 
 def _rfc3339(instant: datetime) -> str:
@@ -177,7 +177,7 @@ async def create_booking(
             errors=[ValidationIssue(loc=["body", "starts_at"], msg="in the past")],
         )
     await check_bookable(session, space, body.starts_at, body.ends_at, "starts_at")
-    booking_id = await reserve(
+    booking = await reserve(
         session,
         space,
         body.starts_at,
@@ -187,10 +187,9 @@ async def create_booking(
         organisation=body.organisation,
         booked_by=principal.subject,
     )
-    booking = await _require(session, booking_id)
     pending = booking.status == BookingStatus.PENDING
     topic = notices.Topic.BOOKING_PENDING if pending else notices.Topic.BOOKING_CONFIRMED
-    await notices.booking_notice(session, booking_id, topic)
+    await notices.booking_notice(session, booking.id, topic)
     return booking
 
 

@@ -26,7 +26,7 @@ from services.participation.service import notices, seats
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
 from shared.csv_export import csv_bytes
-from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, constant, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -42,6 +42,7 @@ _POSITION = (
     .correlate(Registration)
     .scalar_subquery()
 )
+_POSITION_COLUMN = _POSITION.label("position")
 _COLUMNS = (
     Registration.id,
     Registration.event_id,
@@ -50,7 +51,7 @@ _COLUMNS = (
     Registration.age_band,
     Registration.status,
     Registration.waitlist_number,
-    _POSITION.label("position"),
+    _POSITION_COLUMN,
     Registration.attended,
     Registration.erased_at,
     Registration.version,
@@ -111,7 +112,9 @@ _INSERT = CompiledQuery(
         language=bindparam("language", type_=Registration.language.type),
     )
     .on_conflict_do_nothing()
-    .returning(Registration.id)
+    # The new registration as `_read` gives it, without a second round trip; its position
+    # is known under the event's lock (`register`).
+    .returning(*(column for column in _COLUMNS if column is not _POSITION_COLUMN))
 )
 
 
@@ -139,7 +142,7 @@ async def register(
     waitlist_number = None if confirmed else event.last_waitlist_number + 1
     registration_id = uuid.uuid4()
     token = cancel_token(token_key, registration_id)
-    inserted = await fetch_compiled(
+    inserted = await fetch_one_compiled(
         session,
         _INSERT,
         id=registration_id,
@@ -152,13 +155,15 @@ async def register(
         cancel_token_hash=_hash(token),
         language=body.language.value,
     )
-    if not inserted:
+    if inserted is None:
         raise Conflict("This email address is already registered for the event.")
     if waitlist_number is None:
         await seats.take_seat(session, event_id)
     else:
         await seats.join_waitlist(session, event_id, waitlist_number)
-    created = await _read(session, registration_id)
+    # Waitlist numbers only grow, so the newcomer is last in line.
+    position = None if confirmed else event.waitlist_length + 1
+    created = _to_registration({**dict(inserted), "position": position})
     if confirmed:
         await notices.registration_notice(session, registration_id, notices.Topic.CONFIRMED)
     else:

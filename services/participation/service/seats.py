@@ -28,6 +28,7 @@ class LockedEvent:
     capacity: int
     confirmed_seats: int
     last_waitlist_number: int
+    waitlist_length: int
     is_public: bool
     status: str
     starts_at: datetime
