@@ -63,8 +63,8 @@ WHERE space_id = $1::UUID AND status IN ('pending', 'confirmed')
   AND blocked && tstzrange($2::TIMESTAMP WITH TIME ZONE, $3::TIMESTAMP WITH TIME ZONE, '[)')
 """
 LOCK_EVENT_SQL = """
-SELECT id, capacity, confirmed_seats, last_waitlist_number, is_public, status, starts_at,
-       registration_opens_at, registration_closes_at, version
+SELECT id, capacity, confirmed_seats, last_waitlist_number, waitlist_length, is_public, status,
+       starts_at, registration_opens_at, registration_closes_at, version
 FROM participation.events WHERE id = $1::UUID FOR NO KEY UPDATE
 """
 INSERT_REGISTRATION_SQL = """
@@ -72,20 +72,14 @@ INSERT INTO participation.registrations (id, event_id, name, email, consent_at, 
        status, waitlist_number, cancel_token_hash, language)
 VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR, now(), $5::VARCHAR, $6::VARCHAR,
         $7::INTEGER, $8::BYTEA, $9::VARCHAR)
-ON CONFLICT DO NOTHING RETURNING id
+ON CONFLICT DO NOTHING
+RETURNING id, event_id, name, email, age_band, status, waitlist_number, attended, erased_at,
+          version, created_at, updated_at
 """
 TAKE_SEAT_SQL = """
 UPDATE participation.events SET confirmed_seats = confirmed_seats + $1::INTEGER,
        version = version + $2::INTEGER, updated_at = now()
 WHERE id = $3::UUID
-"""
-REGISTRATION_SQL = """
-SELECT r.id, r.event_id, r.name, r.email, r.age_band, r.status, r.waitlist_number,
-       (SELECT count(*) FROM participation.registrations earlier
-        WHERE earlier.event_id = r.event_id AND earlier.status = 'waitlisted'
-          AND earlier.waitlist_number <= r.waitlist_number) AS position,
-       r.attended, r.erased_at, r.version, r.created_at, r.updated_at
-FROM participation.registrations r WHERE r.id = $1::UUID
 """
 INSERT_BOOKING_SQL = """
 INSERT INTO participation.bookings (id, space_id, during, status, purpose, organisation,
@@ -93,13 +87,9 @@ INSERT INTO participation.bookings (id, space_id, during, status, purpose, organ
 VALUES ($1::UUID, $2::UUID, tstzrange($3::TIMESTAMP WITH TIME ZONE,
         $4::TIMESTAMP WITH TIME ZONE, '[)'), $5::VARCHAR, $6::VARCHAR, $7::VARCHAR,
         $8::VARCHAR, $9::UUID)
-ON CONFLICT DO NOTHING RETURNING id
-"""
-BOOKING_SQL = """
-SELECT b.id, b.space_id, s.hub_id, lower(b.during) AS starts_at, upper(b.during) AS ends_at,
-       b.status, b.purpose, b.organisation, b.event_id, b.version, b.created_at, b.updated_at
-FROM participation.bookings b JOIN participation.spaces s ON s.id = b.space_id
-WHERE b.id = $1::UUID
+ON CONFLICT DO NOTHING
+RETURNING id, space_id, lower(during) AS starts_at, upper(during) AS ends_at, status, purpose,
+          organisation, event_id, version, created_at, updated_at
 """
 OUTBOX_SQL = """
 INSERT INTO participation.outbox (id, kind, topic, target, message_id, payload)
@@ -280,11 +270,11 @@ async def register(event_id: uuid.UUID, request: Request) -> JSONResponse:
         if not inserted or event["confirmed_seats"] >= event["capacity"]:
             return JSONResponse({"detail": "conflict"}, status_code=409)
         await connection.execute(TAKE_SEAT_SQL, 1, 1, event_id)
-        row = await connection.fetchrow(REGISTRATION_SQL, registration_id)
+        row = inserted[0]
         target = f"registration:{registration_id}"
         payload = {"registration_id": str(registration_id)}
         await _outbox(connection, "registration.confirmed", target, payload)
-    created = {name: _json(value) for name, value in row.items() if name != "position"}
+    created = {name: _json(value) for name, value in row.items()}
     created |= {"waitlist_position": None, "erased": False, "cancel_token": token}
     location = f"{P}/events/{event_id}/registrations/{registration_id}"
     return JSONResponse(
@@ -318,10 +308,10 @@ async def book(request: Request) -> JSONResponse:
         )
         if not inserted:
             return JSONResponse({"detail": "taken"}, status_code=409)
-        row = await connection.fetchrow(BOOKING_SQL, booking_id)
         payload = {"booking_id": str(booking_id)}
         await _outbox(connection, "booking.confirmed", f"booking:{booking_id}", payload)
-    created = {name: _json(value) for name, value in row.items()}
+    created = {name: _json(value) for name, value in inserted[0].items()}
+    created["hub_id"] = _json(space["hub_id"])
     return JSONResponse(
         created, status_code=201, headers={"Location": f"{P}/bookings/{booking_id}"}
     )
