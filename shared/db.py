@@ -3,7 +3,10 @@
 The session dependency commits when the route returns and rolls back when it raises, before
 the response is sent (`scope="function"`), so a client never sees a 2xx for a write that
 did not commit. Services only `flush()`. Read-only routes take `ReadConnection`: a pooled
-connection in autocommit mode, which skips BEGIN/ROLLBACK round trips.
+connection in autocommit mode, which skips BEGIN/ROLLBACK round trips. A write whose
+statements are all Core or compiled (no ORM unit of work) takes `Transaction`: a Core
+connection in the same one transaction, with the same commit and rollback, without the
+ORM session's bookkeeping (a tenth of a booking's CPU, bench/README.md).
 
 The hottest lookups (a resource by its key) use `CompiledQuery`: a Core select compiled
 once to SQL and run on the driver connection of a pooled connection, which skips
@@ -253,11 +256,19 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _transaction(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with (await _database(request)).engine.begin() as connection:
+        yield connection
+
+
 async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     async with (await _database(request)).read_engine.connect() as connection:
         yield connection
 
 
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+Transaction = Annotated[AsyncConnection, Depends(_transaction, scope="function")]
+Executor = AsyncConnection | AsyncSession
+"""What a request's statements run on: `Session`, `Transaction` or `ReadConnection`."""
 DatabaseDep = Annotated[Database, Depends(_database)]
 ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]

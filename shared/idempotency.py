@@ -42,8 +42,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import OptionalPrincipal
-from shared.db import Session
+from shared.auth import OptionalPrincipal, Principal
+from shared.db import Executor, Session, Transaction
 from shared.problems import Conflict, UnprocessableContent
 
 RETENTION = timedelta(hours=24)
@@ -87,7 +87,7 @@ class IdempotencyGuard:
     """Wraps one creating request; without a key it simply runs the creation."""
 
     def __init__(
-        self, session: AsyncSession, schema: str, caller: str, key: str | None, fingerprint: str
+        self, session: Executor, schema: str, caller: str, key: str | None, fingerprint: str
     ) -> None:
         self.session = session
         self.table = idempotency_table(schema)
@@ -162,10 +162,11 @@ class IdempotencyGuard:
         created = await create()
         body = created.model_dump_json().encode()
         extra_headers = dict(headers(created)) if headers else {}
-        kept = body
-        if self.anonymous and (secrets := shown_once(created)):
-            kept = created.model_copy(update=dict.fromkeys(secrets)).model_dump_json().encode()
-        await self.remember(status_code, kept, extra_headers)
+        if self.key is not None:
+            kept = body
+            if self.anonymous and (secrets := shown_once(created)):
+                kept = created.model_copy(update=dict.fromkeys(secrets)).model_dump_json().encode()
+            await self.remember(status_code, kept, extra_headers)
         return Response(
             content=body,
             status_code=status_code,
@@ -174,32 +175,55 @@ class IdempotencyGuard:
         )
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        description=(
+            "Retries with the same key and body return the first answer (a 4xx is not "
+            "kept). Anonymous callers' keys are scoped by the request, and a replay to "
+            "them carries no secret shown once (it is null)."
+        ),
+    ),
+]
+
+
+async def _guard_of(
+    request: Request, db: Executor, principal: Principal | None, key: str | None
+) -> IdempotencyGuard:
+    fingerprint = ""  # without a key, nothing is looked up or kept
+    if key is not None:
+        body = await request.body()
+        fingerprint = hashlib.sha256(
+            request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+        ).hexdigest()
+    caller = f"{principal.kind}:{principal.subject}" if principal else ANONYMOUS
+    return IdempotencyGuard(db, request.app.state.schema, caller, key, fingerprint)
+
+
 async def _guard(
     request: Request,
     session: Session,
     principal: OptionalPrincipal,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=255,
-            description=(
-                "Retries with the same key and body return the first answer (a 4xx is not "
-                "kept). Anonymous callers' keys are scoped by the request, and a replay to "
-                "them carries no secret shown once (it is null)."
-            ),
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> IdempotencyGuard:
-    body = await request.body()
-    fingerprint = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
-    caller = f"{principal.kind}:{principal.subject}" if principal else ANONYMOUS
-    return IdempotencyGuard(session, request.app.state.schema, caller, idempotency_key, fingerprint)
+    return await _guard_of(request, session, principal, idempotency_key)
 
 
+async def _guard_in_transaction(
+    request: Request,
+    transaction: Transaction,
+    principal: OptionalPrincipal,
+    idempotency_key: IdempotencyKey = None,
+) -> IdempotencyGuard:
+    return await _guard_of(request, transaction, principal, idempotency_key)
+
+
+# The answer is kept in the transaction of the effect: the guard of a route taking `Session`
+# is `Idempotency`, of one taking `Transaction` `TransactionIdempotency`.
 Idempotency = Annotated[IdempotencyGuard, Depends(_guard)]
+TransactionIdempotency = Annotated[IdempotencyGuard, Depends(_guard_in_transaction)]
 
 
 async def expire_keys(session: AsyncSession, schema: str) -> int:

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from shared.db import CompiledQuery, fetch_compiled
+from shared.db import CompiledQuery, Executor, fetch_compiled
 
 CHANNEL = "magnet_outbox"
 RETRY_FOR = timedelta(hours=26)
@@ -84,7 +84,7 @@ def outbox_table(schema: str) -> Table:
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: Executor,
     schema: str,
     *,
     kind: Kind,

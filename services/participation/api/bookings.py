@@ -10,9 +10,9 @@ from services.participation.api.common import NOT_MODIFIED, PREFIX, created
 from services.participation.schemas import bookings as schemas
 from services.participation.service import bookings
 from shared.auth import CurrentPrincipal
-from shared.db import ReadConnection, Session
+from shared.db import ReadConnection, Session, Transaction
 from shared.etag import IfMatch, conditional_get, etag_of
-from shared.idempotency import Idempotency
+from shared.idempotency import TransactionIdempotency
 from shared.pagination import Page, Paging
 from shared.problems import problem_responses
 
@@ -28,12 +28,12 @@ router = APIRouter(prefix=PREFIX, tags=["bookings"])
 )
 async def create_booking(
     body: schemas.BookingCreate,
-    session: Session,
+    transaction: Transaction,
     principal: CurrentPrincipal,
-    idempotency: Idempotency,
+    idempotency: TransactionIdempotency,
 ) -> Response:
     return await idempotency.run(
-        lambda: bookings.create_booking(session, principal, body), headers=created("bookings")
+        lambda: bookings.create_booking(transaction, principal, body), headers=created("bookings")
     )
 
 

@@ -20,9 +20,9 @@ from services.participation.api.common import (
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
 from shared.auth import OptionalPrincipal, derive_key
-from shared.db import ReadConnection, Session
+from shared.db import ReadConnection, Session, Transaction
 from shared.etag import IfMatch, conditional_get, etag_of
-from shared.idempotency import Idempotency
+from shared.idempotency import Idempotency, TransactionIdempotency
 from shared.linked_data import LINKED_DATA_RESPONSE, VARY, linked_data_response, wants_linked_data
 from shared.merge_patch import merge_patch_of
 from shared.pagination import Page, Paging
@@ -140,9 +140,9 @@ async def cancel_event(
 async def register(
     event_id: uuid.UUID,
     body: schemas.RegistrationCreate,
-    session: Session,
+    transaction: Transaction,
     principal: OptionalPrincipal,
-    idempotency: Idempotency,
+    idempotency: TransactionIdempotency,
     request: Request,
 ) -> Response:
     def headers(registration: BaseModel) -> dict[str, str]:
@@ -151,7 +151,7 @@ async def register(
 
     token_key = derive_key(request.app.state.settings, registrations.CANCEL_KEY_PURPOSE)
     return await idempotency.run(
-        lambda: registrations.register(session, principal, event_id, body, token_key),
+        lambda: registrations.register(transaction, principal, event_id, body, token_key),
         headers=headers,
     )
 

@@ -143,12 +143,15 @@ async def patch_space(
 @router.get(
     "/spaces/{space_id}/availability",
     summary="Free intervals of a space on one local day",
+    response_model=booking_schemas.DayAvailability,
     responses=problem_responses(404, 422),
 )
 async def space_availability(
     space_id: uuid.UUID, connection: ReadConnection, day: Annotated[Day, Query(alias="date")]
-) -> booking_schemas.DayAvailability:
-    return await availability.space_day(connection, space_id, day)
+) -> Response:
+    found = await availability.space_day(connection, space_id, day)
+    # Serialized here: the answer is already validated, FastAPI would validate it again.
+    return Response(found.model_dump_json(), media_type="application/json")
 
 
 @router.get(

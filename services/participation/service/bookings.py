@@ -18,7 +18,7 @@ from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.service import hubs, notices
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
-from shared.db import CompiledQuery, constant, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
@@ -53,7 +53,7 @@ def _is_manager(principal: Principal) -> bool:
 
 
 async def check_bookable(
-    session: AsyncSession, space: SpaceSchema, starts_at: datetime, ends_at: datetime, field: str
+    session: Executor, space: SpaceSchema, starts_at: datetime, ends_at: datetime, field: str
 ) -> None:
     """422 unless the range lies within the space's opening hours on a day it is open."""
     zone = ZoneInfo(space.timezone)
@@ -95,7 +95,7 @@ _INSERT = CompiledQuery(
 
 
 async def reserve(
-    session: AsyncSession,
+    session: Executor,
     space: SpaceSchema,
     starts_at: datetime,
     ends_at: datetime,
@@ -131,7 +131,7 @@ def _rfc3339(instant: datetime) -> str:
 
 
 async def _overlap_problem(
-    session: AsyncSession, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+    session: Executor, space: SpaceSchema, starts_at: datetime, ends_at: datetime
 ) -> Conflict:
     wanted = Range(starts_at, ends_at + timedelta(minutes=space.buffer_minutes), bounds="[)")
     row = (
@@ -163,7 +163,7 @@ async def _overlap_problem(
 
 
 async def create_booking(
-    session: AsyncSession, principal: Principal, body: schemas.BookingCreate
+    session: Executor, principal: Principal, body: schemas.BookingCreate
 ) -> schemas.Booking:
     space = await hubs.get_space(session, body.space_id, lock=True)
     if space is None:

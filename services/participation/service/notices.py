@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import Executor
 from shared.outbox import Kind, enqueue
 
 SCHEMA = "participation"
@@ -39,7 +40,7 @@ def new_message_id() -> str:
 
 
 async def registration_notice(
-    session: AsyncSession, registration_id: uuid.UUID, topic: str, **details: Any
+    session: Executor, registration_id: uuid.UUID, topic: str, **details: Any
 ) -> None:
     await enqueue(
         session,
@@ -52,7 +53,7 @@ async def registration_notice(
     )
 
 
-async def booking_notice(session: AsyncSession, booking_id: uuid.UUID, topic: str) -> None:
+async def booking_notice(session: Executor, booking_id: uuid.UUID, topic: str) -> None:
     await enqueue(
         session,
         SCHEMA,

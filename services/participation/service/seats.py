@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Registration
 from services.participation.service import notices
-from shared.db import CompiledQuery, constant, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, constant, fetch_compiled, fetch_one_compiled
 from shared.problems import NotFound
 
 
@@ -45,7 +45,7 @@ _LOCK_EVENT = CompiledQuery(
 )
 
 
-async def lock_event(session: AsyncSession, event_id: uuid.UUID) -> LockedEvent:
+async def lock_event(session: Executor, event_id: uuid.UUID) -> LockedEvent:
     """The event row, locked: every change of its seats happens under this lock."""
     row = await fetch_one_compiled(session, _LOCK_EVENT, event_id=event_id)
     if row is None:
@@ -67,12 +67,12 @@ _JOIN_WAITLIST = CompiledQuery(
 )
 
 
-async def take_seat(session: AsyncSession, event_id: uuid.UUID) -> None:
+async def take_seat(session: Executor, event_id: uuid.UUID) -> None:
     """One more confirmed seat (the CHECK `confirmed_seats <= capacity` holds the line)."""
     await fetch_compiled(session, _TAKE_SEAT, event_id=event_id)
 
 
-async def join_waitlist(session: AsyncSession, event_id: uuid.UUID, waitlist_number: int) -> None:
+async def join_waitlist(session: Executor, event_id: uuid.UUID, waitlist_number: int) -> None:
     await fetch_compiled(
         session, _JOIN_WAITLIST, event_id=event_id, waitlist_number=waitlist_number
     )
