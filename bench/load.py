@@ -2,11 +2,13 @@
 
     .venv/bin/python -m bench.load [--duration 30] [--clients 32] [--warmup 3]
                                    [--workers 1 2] [--rounds 2] [--unpinned]
+                                   [--entries 100000]
 
 N clients in a closed loop (aiohttp) each pick their next request at random:
 
 - 70 % public reads, a third each: catalog search (`GET /api/v1/catalog/entries?q=` with a
-  word of the seeded entries' titles), the event list, a space's availability on a date;
+  word of the listed entries' titles, among `--entries` generated entries beside the demo
+  data, 100 000 by default), the event list, a space's availability on a date;
 - 20 % writes, half each: a registration with a fresh email for one of four public events
   the bench creates (capacity 100 000), and a one-hour booking of a random slot in the next
   four weeks of one of 8 bench spaces open around the clock (a slot taken already answers
@@ -46,6 +48,7 @@ import aiohttp
 import asyncpg
 import httpx
 
+from bench import catalog_search
 from bench.baseline import pinned
 from bench.common import (
     RESULTS_DIR,
@@ -102,6 +105,7 @@ class Plan:
     warmup: float
     clients: int
     servers: dict[str, int] = field(default_factory=dict)  # name -> process id
+    database_url: str = ""  # its PostgreSQL backends' CPU is counted as "database"
 
 
 @dataclass
@@ -319,9 +323,24 @@ async def closed_loop(plan: Plan) -> tuple[dict[str, Tally], float, dict[str, fl
     async def server_seconds() -> dict[str, float]:
         """CPU seconds each server spent in the measured window."""
         await asyncio.sleep(measure_from - time.perf_counter())
-        before = {name: tree_seconds(pid) for name, pid in plan.servers.items()}
+        pids = dict(plan.servers)
+        if plan.database_url:  # the backends the servers' pools hold open
+            connection = await asyncpg.connect(libpq_url(plan.database_url))
+            try:
+                backends = await connection.fetch(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await connection.close()
+            pids |= {f"database backend {row['pid']}": row["pid"] for row in backends}
+        before = {name: tree_seconds(pid) for name, pid in pids.items()}
         await asyncio.sleep(deadline - time.perf_counter())
-        return {name: tree_seconds(pid) - before[name] for name, pid in plan.servers.items()}
+        used = {name: tree_seconds(pid) - before[name] for name, pid in pids.items()}
+        servers = {name: used[name] for name in plan.servers}
+        # A backend opened during the window is not counted: pools open theirs at warm-up.
+        database = sum(seconds for name, seconds in used.items() if name not in servers)
+        return {**servers, "database": max(database, 0.0)}
 
     connector = aiohttp.TCPConnector(limit=plan.clients)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -376,7 +395,7 @@ def summarize(
         "errors": sum(f["errors_5xx"] + f["transport_errors"] for f in classes.values()),
         "classes": classes,
         "endpoints": endpoints,
-        # CPU ms each server spent per request of the mix (all requests cross the gateway)
+        # CPU ms each server (and the database) spent per request of the mix
         "server_cpu_ms_per_request": {
             name: round(used * 1000 / max(total, 1), 3) for name, used in (cpu or {}).items()
         },
@@ -392,7 +411,8 @@ def report(summary: dict[str, Any], database: str) -> None:
     cpu = summary.get("server_cpu_ms_per_request") or {}
     if cpu:
         shares = ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
-        print(f"server CPU ms per request of the mix: {shares} (sum {sum(cpu.values()):.2f})")
+        servers = sum(ms for name, ms in cpu.items() if name != "database")
+        print(f"CPU ms per request of the mix: {shares} (servers {servers:.2f})")
     header = f"{'class':<12}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'2xx':>8}"
     print(f"\n{header}{'5xx':>6}{'transport':>11}  expected 4xx")
     rows = [*summary["classes"].items(), ("(by endpoint)", None), *summary["endpoints"].items()]
@@ -415,6 +435,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30, help="measured seconds")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load not measured")
+    parser.add_argument(
+        "--entries",
+        type=int,
+        default=100_000,
+        help="generated catalog entries loaded beside the demo data (as bench.catalog_search)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -439,13 +465,17 @@ def measure(args: argparse.Namespace, workers: int) -> dict[str, Any]:
     """One run of the mix on a fresh bench database, `workers` processes per service."""
     prefix = () if args.unpinned else tuple(pinned(1))
     with bench_database(Settings(), BENCH_DATABASE) as url, ExitStack() as servers:
+        if args.entries:
+            rng = random.Random(42)
+            asyncio.run(catalog_search.load(url, args.entries, catalog_search.TextMaker(rng), rng))
         ports = {name: free_port() for name in SERVICES}
         env = service_env(url, ports)
         pids: dict[str, int] = {}
         urls = start_services(
             servers, SERVICES, env, ports, prefix=prefix, workers=workers, pids=pids
         )
-        plan = replace(prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args), servers=pids)
+        prepared = prepare(url, urls["gateway"], env["MAGNET_SECRET_KEY"], args)
+        plan = replace(prepared, servers=pids, database_url=url)
         print(f"{workers} process(es) per service: {args.warmup:g} s warm-up + {args.duration:g} s")
         # Its own process, so the generator's CPU never competes with this one's.
         with ProcessPoolExecutor(max_workers=1) as pool:
@@ -500,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         "pinned": pinning,
         "database": database,
         "clients": args.clients,
+        "catalog_entries_generated": args.entries,
         "duration_s": args.duration,
         "mix": dict(zip(CLASSES, WEIGHTS, strict=True)),
         "runs": {str(workers): summaries for workers, summaries in runs.items()},

@@ -163,7 +163,12 @@ BENCHES = (
     ),
     Bench("sync", (), ("--rounds", "1", "--records", "2000"), _sync),
     Bench("booking_contention", (), (), _booking_contention),
-    Bench("load", ("--duration", "10"), ("--duration", "5", "--warmup", "1"), _load),
+    Bench(
+        "load",
+        ("--duration", "10"),
+        ("--duration", "5", "--warmup", "1", "--entries", "10000"),
+        _load,
+    ),
     Bench("notify", ("--count", "50"), ("--count", "10"), _notify),
     Bench(
         "participation",
