@@ -2,8 +2,9 @@
 
 Each word becomes an OR of its forms under the three text-search configurations (plain
 unaccented for sl/hr/sk, and the English and Italian stemmers), and words are ANDed: the
-database function `<schema>.search_query` (see `shared.search_sql`) builds that tsquery from
-`Search.groups`, so statements are compiled once with the words as parameters. Words are
+database function `<schema>.search_query` (each schema's migrations create it) builds that
+tsquery from `Search.groups`, so statements are compiled once with the words as parameters.
+Words are
 matched at the narrowest `Level` that finds enough: whole words first, then the last word
 as a prefix (the user may still be typing it), then, for every word of four letters or
 more, also the known words it may be a typo of (`<schema>.search_corrections`: similar by
