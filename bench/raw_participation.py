@@ -62,12 +62,28 @@ SELECT lower(blocked), upper(blocked) FROM participation.bookings
 WHERE space_id = $1::UUID AND status IN ('pending', 'confirmed')
   AND blocked && tstzrange($2::TIMESTAMP WITH TIME ZONE, $3::TIMESTAMP WITH TIME ZONE, '[)')
 """
-LOCK_EVENT_SQL = """
-SELECT id, capacity, confirmed_seats, last_waitlist_number, waitlist_length, is_public, status,
-       starts_at, registration_opens_at, registration_closes_at, version
-FROM participation.events WHERE id = $1::UUID FOR NO KEY UPDATE
+TAKE_PLACE_SQL = """
+WITH before AS (
+  SELECT id, capacity, confirmed_seats, last_waitlist_number, waitlist_length, is_public,
+         status, starts_at, registration_opens_at, registration_closes_at, version
+  FROM participation.events WHERE id = $1::UUID FOR NO KEY UPDATE)
+UPDATE participation.events
+SET confirmed_seats = events.confirmed_seats
+      + CASE WHEN before.confirmed_seats < before.capacity THEN 1 ELSE 0 END,
+    last_waitlist_number = events.last_waitlist_number
+      + CASE WHEN before.confirmed_seats < before.capacity THEN 0 ELSE 1 END,
+    version = events.version + 1, updated_at = now()
+FROM before WHERE events.id = before.id
+RETURNING before.*
 """
-INSERT_REGISTRATION_SQL = """
+QUEUED_MESSAGE = """
+WITH queued_message AS (
+  INSERT INTO participation.outbox (id, kind, topic, target, message_id, payload)
+  VALUES ($10::UUID, $11::VARCHAR, $12::VARCHAR, $13::VARCHAR, $14::VARCHAR, $15::JSONB))
+"""
+INSERT_REGISTRATION_SQL = (
+    QUEUED_MESSAGE
+    + """
 INSERT INTO participation.registrations (id, event_id, name, email, consent_at, age_band,
        status, waitlist_number, cancel_token_hash, language)
 VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR, now(), $5::VARCHAR, $6::VARCHAR,
@@ -76,12 +92,10 @@ ON CONFLICT DO NOTHING
 RETURNING id, event_id, name, email, age_band, status, waitlist_number, attended, erased_at,
           version, created_at, updated_at
 """
-TAKE_SEAT_SQL = """
-UPDATE participation.events SET confirmed_seats = confirmed_seats + $1::INTEGER,
-       version = version + $2::INTEGER, updated_at = now()
-WHERE id = $3::UUID
-"""
-INSERT_BOOKING_SQL = """
+)
+INSERT_BOOKING_SQL = (
+    QUEUED_MESSAGE
+    + """
 INSERT INTO participation.bookings (id, space_id, during, status, purpose, organisation,
        booked_by, event_id)
 VALUES ($1::UUID, $2::UUID, tstzrange($3::TIMESTAMP WITH TIME ZONE,
@@ -91,10 +105,7 @@ ON CONFLICT DO NOTHING
 RETURNING id, space_id, lower(during) AS starts_at, upper(during) AS ends_at, status, purpose,
           organisation, event_id, version, created_at, updated_at
 """
-OUTBOX_SQL = """
-INSERT INTO participation.outbox (id, kind, topic, target, message_id, payload)
-VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::JSONB)
-"""
+)
 DEFAULT_TIMEZONE = "Europe/Ljubljana"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOKEN_KEY = hmac.new(
@@ -240,11 +251,10 @@ async def availability(space_id: uuid.UUID, request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-async def _outbox(connection: Any, topic: str, target: str, payload: dict[str, Any]) -> None:
+def _message(topic: str, target: str, payload: dict[str, Any]) -> tuple[Any, ...]:
+    """The parameters ($10-$15) of the outbox row an INSERT carries in its WITH."""
     message_id = f"<{uuid.uuid4()}@magnet-celje.si>"
-    await connection.execute(
-        OUTBOX_SQL, uuid.uuid4(), "mail", topic, target, message_id, json.dumps(payload)
-    )
+    return uuid.uuid4(), "mail", topic, target, message_id, json.dumps(payload)
 
 
 @app.post(P + "/events/{event_id}/registrations", status_code=201)
@@ -253,8 +263,12 @@ async def register(event_id: uuid.UUID, request: Request) -> JSONResponse:
     registration_id = uuid.uuid4()
     digest = hmac.new(TOKEN_KEY, registration_id.bytes, hashlib.sha256).digest()
     token = base64.urlsafe_b64encode(digest[:24]).decode()
+    target = f"registration:{registration_id}"
+    payload = {"registration_id": str(registration_id)}
     async with app.state.pool.acquire() as connection, connection.transaction():
-        event = await connection.fetchrow(LOCK_EVENT_SQL, event_id)
+        event = await connection.fetchrow(TAKE_PLACE_SQL, event_id)
+        if event["confirmed_seats"] >= event["capacity"]:
+            return JSONResponse({"detail": "full"}, status_code=409)
         inserted = await connection.fetch(
             INSERT_REGISTRATION_SQL,
             registration_id,
@@ -266,14 +280,11 @@ async def register(event_id: uuid.UUID, request: Request) -> JSONResponse:
             None,
             hashlib.sha256(token.encode()).digest(),
             "en",
+            *_message("registration.confirmed", target, payload),
         )
-        if not inserted or event["confirmed_seats"] >= event["capacity"]:
+        if not inserted:
             return JSONResponse({"detail": "conflict"}, status_code=409)
-        await connection.execute(TAKE_SEAT_SQL, 1, 1, event_id)
         row = inserted[0]
-        target = f"registration:{registration_id}"
-        payload = {"registration_id": str(registration_id)}
-        await _outbox(connection, "registration.confirmed", target, payload)
     created = {name: _json(value) for name, value in row.items()}
     created |= {"waitlist_position": None, "erased": False, "cancel_token": token}
     location = f"{P}/events/{event_id}/registrations/{registration_id}"
@@ -289,6 +300,7 @@ async def book(request: Request) -> JSONResponse:
     starts_at = datetime.fromisoformat(body["starts_at"])
     ends_at = datetime.fromisoformat(body["ends_at"])
     booking_id = uuid.uuid4()
+    payload = {"booking_id": str(booking_id)}
     async with app.state.pool.acquire() as connection, connection.transaction():
         space = await connection.fetchrow(LOCKED_SPACE_SQL, space_id)
         local_day = starts_at.astimezone(ZoneInfo(space["timezone"])).date()
@@ -305,11 +317,10 @@ async def book(request: Request) -> JSONResponse:
             body.get("organisation", ""),
             "bench-user",
             None,
+            *_message("booking.confirmed", f"booking:{booking_id}", payload),
         )
         if not inserted:
             return JSONResponse({"detail": "taken"}, status_code=409)
-        payload = {"booking_id": str(booking_id)}
-        await _outbox(connection, "booking.confirmed", f"booking:{booking_id}", payload)
     created = {name: _json(value) for name, value in inserted[0].items()}
     created["hub_id"] = _json(space["hub_id"])
     return JSONResponse(

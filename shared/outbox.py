@@ -33,6 +33,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     Column,
     DateTime,
     Integer,
@@ -53,6 +54,7 @@ CHANNEL = "magnet_outbox"
 RETRY_FOR = timedelta(hours=26)
 FIRST_RETRY_SECONDS = 5.0
 LONGEST_WAIT_SECONDS = 4 * 3600.0
+QUEUED_PREFIX = "queued_"
 
 
 class Kind(StrEnum):
@@ -99,7 +101,33 @@ async def enqueue(
     With a `dedupe_key` already written, nothing more is written: a message that must go
     once per cause (a reminder per registration) stays once however often it is queued.
     """
-    values = {
+    values = _values(kind, topic, target, payload, message_id)
+    if dedupe_key is None:
+        await fetch_compiled(session, _insert(schema), **values)
+    else:
+        await fetch_compiled(session, _insert_once(schema), dedupe_key=dedupe_key, **values)
+
+
+@cache
+def queued(schema: str) -> CTE:
+    """The outbox insert as a CTE for the statement that writes a message's cause
+    (`statement.add_cte(queued(schema))`): both are written in one round trip, in one
+    transaction as `enqueue` writes them. Its parameters are `queued_values(...)`."""
+    return _insert_statement(schema, prefix=QUEUED_PREFIX).cte("queued_message")
+
+
+def queued_values(
+    *, kind: Kind, topic: str, target: str, payload: Mapping[str, Any], message_id: str
+) -> dict[str, Any]:
+    """The parameters of `queued` for one message (named apart from the host statement's)."""
+    values = _values(kind, topic, target, payload, message_id)
+    return {QUEUED_PREFIX + name: value for name, value in values.items()}
+
+
+def _values(
+    kind: Kind, topic: str, target: str, payload: Mapping[str, Any], message_id: str
+) -> dict[str, Any]:
+    return {
         "id": uuid.uuid4(),
         "kind": kind.value,
         "topic": topic,
@@ -108,17 +136,13 @@ async def enqueue(
         # The driver's JSONB codec (set up by SQLAlchemy) takes the document as text.
         "payload": json.dumps(dict(payload)),
     }
-    if dedupe_key is None:
-        await fetch_compiled(session, _insert(schema), **values)
-    else:
-        await fetch_compiled(session, _insert_once(schema), dedupe_key=dedupe_key, **values)
 
 
-def _insert_statement(schema: str) -> Insert:
+def _insert_statement(schema: str, prefix: str = "") -> Insert:
     table = outbox_table(schema)
     return insert(table).values(
         {
-            name: bindparam(name, type_=table.c[name].type)
+            name: bindparam(prefix + name, type_=table.c[name].type)
             for name in ("id", "kind", "topic", "target", "message_id", "payload")
         }
     )

@@ -161,13 +161,21 @@ class TestRegistration:
     async def test_the_same_email_twice_is_a_409(
         self, participation: httpx.AsyncClient, coordinator: Headers
     ) -> None:
-        event = await create_event(participation, coordinator)
+        event = await create_event(participation, coordinator, capacity=1)
         body = person()
 
         first = await register(participation, event, body)
+        seen = (await participation.get(f"{API}/events/{event['id']}")).json()
         again = await register(participation, event, {**body, "email": body["email"].upper()})
+        after = (await participation.get(f"{API}/events/{event['id']}")).json()
+        waiting = await register(participation, event)
 
         assert (first.status_code, again.status_code) == (201, 409)
+        # The refused registration took no place: the event is as the first one left it,
+        # and the next person waits first in line.
+        assert after == seen
+        assert (after["confirmed"], after["waitlisted"]) == (1, 0)
+        assert waiting.json()["waitlist_position"] == 1
 
     async def test_consent_is_required(
         self, participation: httpx.AsyncClient, coordinator: Headers
@@ -190,8 +198,18 @@ class TestRegistration:
             participation, coordinator, registration_opens_at="2027-03-01T00:00:00Z"
         )
 
+        before = [
+            (await participation.get(f"{API}/events/{event['id']}")).json()
+            for event in (closed, not_yet)
+        ]
+
         assert (await register(participation, closed)).status_code == 409
         assert (await register(participation, not_yet)).status_code == 409
+        after = [
+            (await participation.get(f"{API}/events/{event['id']}")).json()
+            for event in (closed, not_yet)
+        ]
+        assert after == before  # no seat taken, no version moved
 
     async def test_a_private_event_is_invisible_to_the_public(
         self, participation: httpx.AsyncClient, coordinator: Headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
 from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
 from shared.etag import require_if_match
+from shared.outbox import queued
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent, ValidationIssue
 
@@ -73,7 +75,7 @@ async def check_bookable(
 
 # An overlap meets the exclusion constraint `ex_bookings_no_overlap`: no row is inserted (and
 # nothing needs rolling back to a savepoint), the request answers 409 with what it met.
-_INSERT = CompiledQuery(
+_INSERT_STATEMENT = (
     insert(Booking)
     .values(
         id=bindparam("id", type_=Uuid),
@@ -92,6 +94,8 @@ _INSERT = CompiledQuery(
     .on_conflict_do_nothing()
     .returning(*_OWN_COLUMNS)  # the new booking, without a second round trip to read it
 )
+_INSERT = CompiledQuery(_INSERT_STATEMENT)
+_INSERT_WITH_NOTICE = CompiledQuery(_INSERT_STATEMENT.add_cte(queued(notices.SCHEMA)))
 
 
 async def reserve(
@@ -105,13 +109,16 @@ async def reserve(
     organisation: str,
     booked_by: str,
     event_id: uuid.UUID | None = None,
+    booking_id: uuid.UUID | None = None,
+    notice: Mapping[str, Any] | None = None,
 ) -> schemas.Booking:
-    """Insert a booking; an overlap (buffers included) is refused by the database → 409."""
-    booking_id = uuid.uuid4()
+    """Insert a booking, with `notice` (`notices.booking_queued`) in the same statement; an
+    overlap (buffers included) is refused by the database → 409."""
     inserted = await fetch_one_compiled(
         session,
-        _INSERT,
-        id=booking_id,
+        _INSERT if notice is None else _INSERT_WITH_NOTICE,
+        **(notice or {}),
+        id=booking_id or uuid.uuid4(),
         space_id=space.id,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -177,20 +184,21 @@ async def create_booking(
             errors=[ValidationIssue(loc=["body", "starts_at"], msg="in the past")],
         )
     await check_bookable(session, space, body.starts_at, body.ends_at, "starts_at")
-    booking = await reserve(
+    pending = space.requires_approval
+    topic = notices.Topic.BOOKING_PENDING if pending else notices.Topic.BOOKING_CONFIRMED
+    booking_id = uuid.uuid4()
+    return await reserve(
         session,
         space,
         body.starts_at,
         body.ends_at,
-        status=BookingStatus.PENDING if space.requires_approval else BookingStatus.CONFIRMED,
+        status=BookingStatus.PENDING if pending else BookingStatus.CONFIRMED,
         purpose=body.purpose,
         organisation=body.organisation,
         booked_by=principal.subject,
+        booking_id=booking_id,
+        notice=notices.booking_queued(booking_id, topic),
     )
-    pending = booking.status == BookingStatus.PENDING
-    topic = notices.Topic.BOOKING_PENDING if pending else notices.Topic.BOOKING_CONFIRMED
-    await notices.booking_notice(session, booking.id, topic)
-    return booking
 
 
 _BOOKING = CompiledQuery(_bookings().where(Booking.id == bindparam("booking_id", type_=Uuid)))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Executor
-from shared.outbox import Kind, enqueue
+from shared.outbox import Kind, enqueue, queued_values
 
 SCHEMA = "participation"
 MAIL_DOMAIN = "magnet-celje.si"
@@ -35,34 +35,57 @@ class Topic:
     BOOKING_CANCELLED = "booking.cancelled"
 
 
+class Message(TypedDict):
+    kind: Kind
+    topic: str
+    target: str
+    payload: dict[str, Any]
+    message_id: str
+
+
 def new_message_id() -> str:
     return f"<{uuid.uuid4()}@{MAIL_DOMAIN}>"
+
+
+def _registration(registration_id: uuid.UUID, topic: str, details: dict[str, Any]) -> Message:
+    return {
+        "kind": Kind.MAIL,
+        "topic": topic,
+        "target": f"registration:{registration_id}",
+        "payload": {"registration_id": str(registration_id), **details},
+        "message_id": new_message_id(),
+    }
+
+
+def _booking(booking_id: uuid.UUID, topic: str) -> Message:
+    return {
+        "kind": Kind.MAIL,
+        "topic": topic,
+        "target": f"booking:{booking_id}",
+        "payload": {"booking_id": str(booking_id)},
+        "message_id": new_message_id(),
+    }
 
 
 async def registration_notice(
     session: Executor, registration_id: uuid.UUID, topic: str, **details: Any
 ) -> None:
-    await enqueue(
-        session,
-        SCHEMA,
-        kind=Kind.MAIL,
-        topic=topic,
-        target=f"registration:{registration_id}",
-        payload={"registration_id": str(registration_id), **details},
-        message_id=new_message_id(),
-    )
+    await enqueue(session, SCHEMA, **_registration(registration_id, topic, details))
+
+
+def registration_queued(registration_id: uuid.UUID, topic: str, **details: Any) -> dict[str, Any]:
+    """`registration_notice`'s message as the parameters of a statement that carries
+    `shared.outbox.queued` (the registration's own INSERT)."""
+    return queued_values(**_registration(registration_id, topic, details))
 
 
 async def booking_notice(session: Executor, booking_id: uuid.UUID, topic: str) -> None:
-    await enqueue(
-        session,
-        SCHEMA,
-        kind=Kind.MAIL,
-        topic=topic,
-        target=f"booking:{booking_id}",
-        payload={"booking_id": str(booking_id)},
-        message_id=new_message_id(),
-    )
+    await enqueue(session, SCHEMA, **_booking(booking_id, topic))
+
+
+def booking_queued(booking_id: uuid.UUID, topic: str) -> dict[str, Any]:
+    """`booking_notice`'s message as the parameters of a statement carrying `queued`."""
+    return queued_values(**_booking(booking_id, topic))
 
 
 _EVENT_NOTICES = """

@@ -28,6 +28,7 @@ from shared.auth import Principal
 from shared.csv_export import csv_bytes
 from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
 from shared.etag import require_if_match
+from shared.outbox import queued
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
 
@@ -115,6 +116,7 @@ _INSERT = CompiledQuery(
     # The new registration as `_read` gives it, without a second round trip; its position
     # is known under the event's lock (`register`).
     .returning(*(column for column in _COLUMNS if column is not _POSITION_COLUMN))
+    .add_cte(queued(notices.SCHEMA))  # its mail, in the same round trip
 )
 
 
@@ -125,7 +127,8 @@ async def register(
     body: schemas.RegistrationCreate,
     token_key: bytes,
 ) -> schemas.NewRegistration:
-    event = await seats.lock_event(session, event_id)
+    # Locked, and the place taken already: every refusal below rolls it back.
+    event = await seats.take_place(session, event_id)
     if not (event.is_public or may_manage(principal)):
         raise NotFound(f"There is no event {event_id}.")
     if event.status == schemas.EventStatus.CANCELLED:
@@ -140,8 +143,17 @@ async def register(
         raise Conflict("Registration for this event is not open.")
     confirmed = event.confirmed_seats < event.capacity
     waitlist_number = None if confirmed else event.last_waitlist_number + 1
+    # Waitlist numbers only grow, so the newcomer is last in line.
+    position = None if confirmed else event.waitlist_length + 1
     registration_id = uuid.uuid4()
     token = cancel_token(token_key, registration_id)
+    notice = (
+        notices.registration_queued(registration_id, notices.Topic.CONFIRMED)
+        if confirmed
+        else notices.registration_queued(
+            registration_id, notices.Topic.WAITLISTED, position=position
+        )
+    )
     inserted = await fetch_one_compiled(
         session,
         _INSERT,
@@ -154,25 +166,11 @@ async def register(
         waitlist_number=waitlist_number,
         cancel_token_hash=_hash(token),
         language=body.language.value,
+        **notice,
     )
-    if inserted is None:
+    if inserted is None:  # the message queued with it goes with the rollback
         raise Conflict("This email address is already registered for the event.")
-    if waitlist_number is None:
-        await seats.take_seat(session, event_id)
-    else:
-        await seats.join_waitlist(session, event_id, waitlist_number)
-    # Waitlist numbers only grow, so the newcomer is last in line.
-    position = None if confirmed else event.waitlist_length + 1
     created = _to_registration({**dict(inserted), "position": position})
-    if confirmed:
-        await notices.registration_notice(session, registration_id, notices.Topic.CONFIRMED)
-    else:
-        await notices.registration_notice(
-            session,
-            registration_id,
-            notices.Topic.WAITLISTED,
-            position=created.waitlist_position,
-        )
     return schemas.NewRegistration(**created.model_dump(), cancel_token=token)
 
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Update, Uuid, bindparam, func, select, update
+from sqlalchemy import Update, Uuid, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Registration
 from services.participation.service import notices
-from shared.db import CompiledQuery, Executor, constant, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
 from shared.problems import NotFound
 
 
@@ -38,11 +38,12 @@ class LockedEvent:
 
 
 _EVENT_ID = bindparam("event_id", type_=Uuid)
-_LOCK_EVENT = CompiledQuery(
+_LOCKED_EVENT = (
     select(*(getattr(Event, field.name) for field in fields(LockedEvent)))
     .where(Event.id == _EVENT_ID)
     .with_for_update(key_share=True)
 )
+_LOCK_EVENT = CompiledQuery(_LOCKED_EVENT)
 
 
 async def lock_event(session: Executor, event_id: uuid.UUID) -> LockedEvent:
@@ -61,21 +62,32 @@ def _bumped(**values: Any) -> Update:
     )
 
 
-_TAKE_SEAT = CompiledQuery(_bumped(confirmed_seats=Event.confirmed_seats + 1))
-_JOIN_WAITLIST = CompiledQuery(
-    _bumped(last_waitlist_number=bindparam("waitlist_number", type_=Integer))
+_BEFORE = _LOCKED_EVENT.cte("before")
+_SEAT_FREE = _BEFORE.c.confirmed_seats < _BEFORE.c.capacity
+_TAKE_PLACE = CompiledQuery(
+    update(Event)
+    .where(Event.id == _BEFORE.c.id)
+    .values(
+        confirmed_seats=Event.confirmed_seats + case((_SEAT_FREE, 1), else_=0),
+        last_waitlist_number=Event.last_waitlist_number + case((_SEAT_FREE, 0), else_=1),
+        version=Event.version + 1,
+        updated_at=func.now(),
+    )
+    .returning(*_BEFORE.c)
 )
 
 
-async def take_seat(session: Executor, event_id: uuid.UUID) -> None:
-    """One more confirmed seat (the CHECK `confirmed_seats <= capacity` holds the line)."""
-    await fetch_compiled(session, _TAKE_SEAT, event_id=event_id)
+async def take_place(connection: Executor, event_id: uuid.UUID) -> LockedEvent:
+    """Lock the event and take a place in one statement: a seat while one is free (the
+    CHECK `confirmed_seats <= capacity` holds the line), else the next waitlist number.
 
-
-async def join_waitlist(session: Executor, event_id: uuid.UUID, waitlist_number: int) -> None:
-    await fetch_compiled(
-        session, _JOIN_WAITLIST, event_id=event_id, waitlist_number=waitlist_number
-    )
+    Returns the event as it was before. Whatever refuses the registration afterwards (a
+    closed event, an email registered already) raises, and the transaction's rollback
+    gives the place back."""
+    row = await fetch_one_compiled(connection, _TAKE_PLACE, event_id=event_id)
+    if row is None:
+        raise NotFound(f"There is no event {event_id}.")
+    return LockedEvent(**row)
 
 
 async def bump(session: AsyncSession, event_id: uuid.UUID, **values: Any) -> None:
