@@ -20,7 +20,9 @@ resource, without its secret; authenticated callers get the first answer in full
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from typing import Annotated, Any
@@ -28,6 +30,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Integer,
@@ -35,6 +38,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
     func,
     select,
@@ -43,7 +47,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import OptionalPrincipal, Principal
-from shared.db import Executor, Session, Transaction
+from shared.db import (
+    CompiledQuery,
+    Executor,
+    Session,
+    Transaction,
+    fetch_compiled,
+    fetch_one_compiled,
+)
 from shared.problems import Conflict, UnprocessableContent
 
 RETENTION = timedelta(hours=24)
@@ -78,6 +89,38 @@ def idempotency_table(schema: str) -> Table:
     )
 
 
+@dataclass(frozen=True)
+class _Statements:
+    lock: CompiledQuery
+    previous: CompiledQuery
+    remember: CompiledQuery
+
+
+@cache
+def _statements(schema: str) -> _Statements:
+    """A schema's statements, compiled once (every idempotent request runs them)."""
+    table = idempotency_table(schema)
+    mine = (table.c.caller == bindparam("caller", type_=String)) & (
+        table.c.key == bindparam("key", type_=String)
+    )
+    expired = table.c.created_at < func.now() - RETENTION
+    # One round trip: an expired answer is deleted (an unreferenced CTE still runs) and not
+    # read, as the SELECT sees the rows as they were before the DELETE.
+    purge = delete(table).where(mine, expired).cte("purged")
+    columns = ("caller", "key", "fingerprint", "status_code", "content_type", "headers", "body")
+    return _Statements(
+        lock=CompiledQuery(
+            select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+        ),
+        previous=CompiledQuery(select(table).where(mine, ~expired).add_cte(purge)),
+        remember=CompiledQuery(
+            table.insert().values(
+                {name: bindparam(name, type_=table.c[name].type) for name in columns}
+            )
+        ),
+    )
+
+
 def _lock_id(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -101,33 +144,27 @@ class IdempotencyGuard:
         """The first answer to this key, or None when this request is the first."""
         if self.key is None:
             return None
-        locked = await self.session.scalar(
-            select(func.pg_try_advisory_xact_lock(_lock_id(self.schema, self.caller, self.key)))
-        )
-        if not locked:
+        statements = _statements(self.schema)
+        lock = _lock_id(self.schema, self.caller, self.key)
+        if not (await fetch_compiled(self.session, statements.lock, lock=lock))[0][0]:
             raise Conflict(
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
                 headers={"Retry-After": "1"},
             )
-        table = self.table
-        mine = (table.c.caller == self.caller) & (table.c.key == self.key)
-        expired = table.c.created_at < func.now() - RETENTION
-        # One round trip: an expired answer is deleted (an unreferenced CTE still runs) and
-        # not read, as the SELECT sees the rows as they were before the DELETE.
-        purge = delete(table).where(mine, expired).cte("purged")
-        found = select(table).where(mine, ~expired).add_cte(purge)
-        row = (await self.session.execute(found)).one_or_none()
+        row = await fetch_one_compiled(
+            self.session, statements.previous, caller=self.caller, key=self.key
+        )
         if row is None:
             return None
-        if row.fingerprint != self.fingerprint:
+        if row["fingerprint"] != self.fingerprint:
             raise UnprocessableContent(
                 "This Idempotency-Key was already used with a different request body."
             )
         return Response(
-            content=row.body,
-            status_code=row.status_code,
-            media_type=row.content_type,
-            headers={**row.headers, REPLAY_HEADER: "true"},
+            content=row["body"],
+            status_code=row["status_code"],
+            media_type=row["content_type"],
+            headers={**row["headers"], REPLAY_HEADER: "true"},
         )
 
     async def remember(self, status_code: int, body: bytes, headers: Mapping[str, str]) -> None:
@@ -138,16 +175,17 @@ class IdempotencyGuard:
         """
         if self.key is None or 400 <= status_code < 500:
             return
-        await self.session.execute(
-            self.table.insert().values(
-                caller=self.caller,
-                key=self.key,
-                fingerprint=self.fingerprint,
-                status_code=status_code,
-                content_type="application/json",
-                headers=dict(headers),
-                body=body,
-            )
+        await fetch_compiled(
+            self.session,
+            _statements(self.schema).remember,
+            caller=self.caller,
+            key=self.key,
+            fingerprint=self.fingerprint,
+            status_code=status_code,
+            content_type="application/json",
+            # The driver's JSONB codec (set up by SQLAlchemy) takes the document as text.
+            headers=json.dumps(dict(headers)),
+            body=body,
         )
 
     async def run(

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Sequence
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer.models import City
 from shared.auth import Principal
 from shared.constraints import constraint_name
+from shared.db import CompiledQuery, fetch_compiled
 from shared.peers import peer_get
 from shared.problems import Conflict, Forbidden, NotFound, Problem, UnprocessableContent
 from shared.problems import ValidationIssue as Issue
@@ -26,8 +27,11 @@ def ensure_may_write(principal: Principal, city: str) -> None:
         raise Forbidden(f"Your credential may not change the transfer data of {city!r}.")
 
 
+_CITY = CompiledQuery(select(City.code).where(City.code == bindparam("city", type_=String)))
+
+
 async def ensure_city(db: AsyncConnection | AsyncSession, city: str) -> None:
-    if await db.scalar(select(City.code).where(City.code == city)) is None:
+    if not await fetch_compiled(db, _CITY, city=city):
         raise NotFound(f"There is no partner city {city!r}.")
 
 

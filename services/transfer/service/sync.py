@@ -32,6 +32,7 @@ from services.transfer.models import CityChallenge, Indicator, Plan
 from services.transfer.service import sync_apply
 from services.transfer.service.common import integrity_problem, unknown_practices
 from services.transfer.service.sync_apply import KINDS, Kind
+from shared.db import CompiledQuery, fetch_compiled
 from shared.problems import UnprocessableContent, ValidationIssue
 
 MAX_RECORDS = 10_000
@@ -90,13 +91,22 @@ def parse_batch(batch: Any) -> dict[str, list[Item]]:
     return {name: _parse(KINDS[name], lists[name]) for name in KINDS}
 
 
+_CITY_LOCK = CompiledQuery(
+    select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=String), 0)))
+)
+_PLAN_IDS = CompiledQuery(
+    select(Plan.external_id, Plan.id).where(
+        Plan.city_code == bindparam("city", type_=String),
+        Plan.external_id == any_(bindparam("external_ids", type_=ARRAY(String))),
+    )
+)
+
+
 async def sync(
     session: AsyncSession, catalog: httpx.AsyncClient, city: str, batch: Any
 ) -> tuple[int, schemas.SyncAnswer]:
     items = parse_batch(batch)
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(f"transfer-sync:{city}", 0)))
-    )
+    await fetch_compiled(session, _CITY_LOCK, key=f"transfer-sync:{city}")
     await _check_plans(session, catalog, city, items["plans"])
     await _classify(session, city, KINDS["plans"], items["plans"], {})
     plan_ids = await _plan_ids(session, city, items)
@@ -209,12 +219,8 @@ async def _plan_ids(
         for item in items[name]
         if item.record is not None
     }
-    stored = await session.execute(
-        select(Plan.external_id, Plan.id).where(
-            Plan.city_code == city, Plan.external_id.in_(referenced)
-        )
-    )
-    known: dict[str, uuid.UUID | None] = {str(key): value for key, value in stored.all()}
+    stored = await fetch_compiled(session, _PLAN_IDS, city=city, external_ids=list(referenced))
+    known: dict[str, uuid.UUID | None] = {str(key): value for key, value in stored}
     for item in items["plans"]:
         if item.status == "invalid":
             continue

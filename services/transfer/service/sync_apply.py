@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.transfer import schemas
 from services.transfer.models import Indicator, IndicatorPeriod, Milestone, Plan, Report
+from shared.db import CompiledQuery, fetch_compiled
 
 if TYPE_CHECKING:
     from services.transfer.service.sync import Item
@@ -195,18 +197,7 @@ class Kind:
     ) -> dict[str | None, dict[str, Any]]:
         if not external_ids:
             return {}
-        table = self.table
-        rows = (
-            await session.execute(
-                select(table)
-                .where(
-                    table.c.city_code == city,
-                    table.c.external_id
-                    == any_(bindparam("ids", external_ids, type_=ARRAY(String))),
-                )
-                .with_for_update()
-            )
-        ).mappings()
+        rows = await fetch_compiled(session, _load(self.table), city=city, ids=external_ids)
         loaded = {row["external_id"]: dict(row) for row in rows}
         if self.name == "indicators" and loaded:
             await _attach_periods(session, loaded)
@@ -247,6 +238,19 @@ class Kind:
         ).bindparams(bindparam("rows", type_=JSONB))
         result = await session.execute(statement, {"city": city, "rows": rows})
         return list(result.all())
+
+
+@cache
+def _load(table: Any) -> CompiledQuery:
+    """A city's rows of `table` with the given external ids, locked (compiled once)."""
+    return CompiledQuery(
+        select(table)
+        .where(
+            table.c.city_code == bindparam("city", type_=String),
+            table.c.external_id == any_(bindparam("ids", type_=ARRAY(String))),
+        )
+        .with_for_update()
+    )
 
 
 async def _attach_periods(session: AsyncSession, loaded: dict[Any, dict[str, Any]]) -> None:
