@@ -51,7 +51,16 @@ FROM participation.spaces s JOIN participation.hubs h ON h.id = s.hub_id
 WHERE s.id = $1::UUID
 """
 SPACE_SQL = _SPACE
-LOCKED_SPACE_SQL = _SPACE + " FOR NO KEY UPDATE OF s"
+LOCKED_SPACE_AND_DAY_SQL = """
+SELECT s.id, s.hub_id, s.slug, s.name, s.kind, s.capacity, s.opening_hours, h.timezone,
+       s.buffer_minutes, s.requires_approval, s.version, s.created_at, s.updated_at,
+       EXISTS (SELECT * FROM participation.closures c
+               WHERE c.hub_id = s.hub_id AND (c.space_id IS NULL OR c.space_id = s.id)
+                 AND c.starts_on <= CAST(timezone(h.timezone, $2::TIMESTAMPTZ) AS DATE)
+                 AND c.ends_on >= CAST(timezone(h.timezone, $2::TIMESTAMPTZ) AS DATE)) AS closed
+FROM participation.spaces s JOIN participation.hubs h ON h.id = s.hub_id
+WHERE s.id = $1::UUID FOR NO KEY UPDATE OF s
+"""
 CLOSURES_SQL = """
 SELECT starts_on, ends_on FROM participation.closures
 WHERE hub_id = $1::UUID AND (space_id IS NULL OR space_id = $2::UUID)
@@ -302,9 +311,8 @@ async def book(request: Request) -> JSONResponse:
     booking_id = uuid.uuid4()
     payload = {"booking_id": str(booking_id)}
     async with app.state.pool.acquire() as connection, connection.transaction():
-        space = await connection.fetchrow(LOCKED_SPACE_SQL, space_id)
-        local_day = starts_at.astimezone(ZoneInfo(space["timezone"])).date()
-        if local_day in await _closed(connection, space, local_day, local_day):
+        space = await connection.fetchrow(LOCKED_SPACE_AND_DAY_SQL, space_id, starts_at)
+        if space["closed"]:
             return JSONResponse({"detail": "closed"}, status_code=422)
         inserted = await connection.fetch(
             INSERT_BOOKING_SQL,

@@ -135,6 +135,34 @@ class TestBookingCreate:
         assert response.status_code == 422
         assert response.json()["errors"][0]["msg"] == "the space is closed that day"
 
+    async def test_the_closed_day_is_the_local_day_the_booking_starts(
+        self,
+        participation: httpx.AsyncClient,
+        resident: Headers,
+        coordinator: Headers,
+        new_space: SpaceFactory,
+    ) -> None:
+        around_the_clock = {
+            day: [{"opens": "00:00", "closes": "23:59"}]
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        }
+        space = await new_space(opening_hours=around_the_clock)
+        closure = await participation.post(
+            f"{API}/hubs/{space['hub_id']}/closures",
+            json={"starts_on": "2027-02-09", "ends_on": "2027-02-09", "space_id": space["id"]},
+            headers=coordinator,
+        )
+        assert closure.status_code == 201, closure.text
+
+        # Celje is UTC+1 in February: 22:00 UTC on the 8th is still the 8th there, and
+        # 23:30 UTC is already the closed 9th.
+        late = await book(participation, resident, space, slot("2027-02-08", "22:00", "22:30"))
+        closed = await book(participation, resident, space, slot("2027-02-08", "23:30", "23:59"))
+
+        assert late.status_code == 201, late.text
+        assert closed.status_code == 422
+        assert closed.json()["errors"][0]["msg"] == "the space is closed that day"
+
     async def test_an_unknown_space_is_a_422(
         self, participation: httpx.AsyncClient, resident: Headers
     ) -> None:

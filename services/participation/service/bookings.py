@@ -58,9 +58,19 @@ async def check_bookable(
     session: Executor, space: SpaceSchema, starts_at: datetime, ends_at: datetime, field: str
 ) -> None:
     """422 unless the range lies within the space's opening hours on a day it is open."""
+    local_day = starts_at.astimezone(ZoneInfo(space.timezone)).date()
+    closed = local_day in await hubs.closed_days(session, space, local_day, local_day)
+    refuse_unbookable(space, starts_at, ends_at, field, closed=closed)
+
+
+def refuse_unbookable(
+    space: SpaceSchema, starts_at: datetime, ends_at: datetime, field: str, *, closed: bool
+) -> None:
+    """422 when the space is `closed` on the local day of `starts_at`, or the range is
+    outside its opening hours."""
     zone = ZoneInfo(space.timezone)
-    local_day = starts_at.astimezone(zone).date()
-    if local_day in await hubs.closed_days(session, space, local_day, local_day):
+    if closed:
+        local_day = starts_at.astimezone(zone).date()
         raise UnprocessableContent(
             f"The space is closed on {local_day.isoformat()}.",
             errors=[ValidationIssue(loc=["body", field], msg="the space is closed that day")],
@@ -172,18 +182,19 @@ async def _overlap_problem(
 async def create_booking(
     session: Executor, principal: Principal, body: schemas.BookingCreate
 ) -> schemas.Booking:
-    space = await hubs.get_space(session, body.space_id, lock=True)
-    if space is None:
+    found = await hubs.lock_space_for(session, body.space_id, body.starts_at)
+    if found is None:
         raise UnprocessableContent(
             f"There is no space {body.space_id}.",
             errors=[ValidationIssue(loc=["body", "space_id"], msg="unknown space")],
         )
+    space, closed = found
     if body.starts_at < datetime.now(UTC):
         raise UnprocessableContent(
             "A booking cannot start in the past.",
             errors=[ValidationIssue(loc=["body", "starts_at"], msg="in the past")],
         )
-    await check_bookable(session, space, body.starts_at, body.ends_at, "starts_at")
+    refuse_unbookable(space, body.starts_at, body.ends_at, "starts_at", closed=closed)
     pending = space.requires_approval
     topic = notices.Topic.BOOKING_PENDING if pending else notices.Topic.BOOKING_CONFIRMED
     booking_id = uuid.uuid4()

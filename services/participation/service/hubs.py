@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Uuid, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Uuid,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Closure, Hub, Space
 from services.participation.schemas import hubs as schemas
-from shared.db import CompiledQuery, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, fetch_compiled, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -107,6 +120,43 @@ async def get_space(
     """One space; with `lock`, its row stays locked until the transaction ends."""
     row = await fetch_one_compiled(connection, _LOCKED_SPACE if lock else _SPACE, space_id=space_id)
     return None if row is None else schemas.Space.model_validate(dict(row))
+
+
+_LOCAL_DAY = cast(
+    func.timezone(Hub.timezone, bindparam("starts_at", type_=DateTime(timezone=True))), Date
+)
+# A booking's space, locked, and whether it is closed on the local day the booking starts:
+# one round trip where the space and then its closures took two.
+_LOCKED_SPACE_AND_DAY = CompiledQuery(
+    spaces_with_hub()
+    .add_columns(
+        exists()
+        .where(
+            Closure.hub_id == Space.hub_id,
+            or_(Closure.space_id.is_(None), Closure.space_id == Space.id),
+            Closure.starts_on <= _LOCAL_DAY,
+            Closure.ends_on >= _LOCAL_DAY,
+        )
+        .label("closed_that_day")
+    )
+    .where(Space.id == _SPACE_ID)
+    .with_for_update(of=Space, key_share=True)
+)
+
+
+async def lock_space_for(
+    connection: Executor, space_id: uuid.UUID, starts_at: datetime
+) -> tuple[schemas.Space, bool] | None:
+    """A space, locked until the transaction ends, and whether it (or its hub) is closed on
+    the local day of `starts_at`."""
+    row = await fetch_one_compiled(
+        connection, _LOCKED_SPACE_AND_DAY, space_id=space_id, starts_at=starts_at
+    )
+    if row is None:
+        return None
+    values = dict(row)
+    closed = values.pop("closed_that_day")
+    return schemas.Space.model_validate(values), closed
 
 
 async def require_space(
