@@ -36,6 +36,21 @@ async def book(
     )
 
 
+async def close_for_a_day(
+    client: httpx.AsyncClient,
+    coordinator: Headers,
+    space: dict[str, Any],
+    day: str,
+    reason: str = "Closed",
+) -> None:
+    closure = await client.post(
+        f"{API}/hubs/{space['hub_id']}/closures",
+        json={"starts_on": day, "ends_on": day, "reason": reason, "space_id": space["id"]},
+        headers=coordinator,
+    )
+    assert closure.status_code == 201, closure.text
+
+
 class TestBookingCreate:
     async def test_a_free_slot_is_booked_and_confirmed(
         self,
@@ -118,17 +133,7 @@ class TestBookingCreate:
         new_space: SpaceFactory,
     ) -> None:
         space = await new_space()
-        closure = await participation.post(
-            f"{API}/hubs/{space['hub_id']}/closures",
-            json={
-                "starts_on": "2027-02-08",
-                "ends_on": "2027-02-08",
-                "reason": "Prešeren Day",
-                "space_id": space["id"],
-            },
-            headers=coordinator,
-        )
-        assert closure.status_code == 201, closure.text
+        await close_for_a_day(participation, coordinator, space, "2027-02-08", "Prešeren Day")
 
         response = await book(participation, resident, space, slot("2027-02-08", "09:00", "10:00"))
 
@@ -147,12 +152,7 @@ class TestBookingCreate:
             for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
         }
         space = await new_space(opening_hours=around_the_clock)
-        closure = await participation.post(
-            f"{API}/hubs/{space['hub_id']}/closures",
-            json={"starts_on": "2027-02-09", "ends_on": "2027-02-09", "space_id": space["id"]},
-            headers=coordinator,
-        )
-        assert closure.status_code == 201, closure.text
+        await close_for_a_day(participation, coordinator, space, "2027-02-09")
 
         # Celje is UTC+1 in February: 22:00 UTC on the 8th is still the 8th there, and
         # 23:30 UTC is already the closed 9th.
