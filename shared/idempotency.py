@@ -133,7 +133,6 @@ class IdempotencyGuard:
         self, session: Executor, schema: str, caller: str, key: str | None, fingerprint: str
     ) -> None:
         self.session = session
-        self.table = idempotency_table(schema)
         self.anonymous = caller == ANONYMOUS
         self.caller = f"{ANONYMOUS}:{fingerprint}" if self.anonymous else caller
         self.key = key
