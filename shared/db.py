@@ -107,11 +107,14 @@ class CompiledQuery:
         return [values[name] if name in values else self.literals[name] for name in self.parameters]
 
 
+Executor = AsyncConnection | AsyncSession
+"""What a request's statements run on: `Session`, `Transaction` or `ReadConnection`."""
+
 _DRIVER = "compiled statements' driver connection"  # key in `AsyncSession.info`
 
 
 async def _driver_of(
-    connection: AsyncConnection | AsyncSession,
+    connection: Executor,
 ) -> tuple[AsyncConnection, asyncpg.Connection]:
     """The driver connection under `connection`, inside its transaction when it has one."""
     if isinstance(connection, AsyncSession):
@@ -138,7 +141,7 @@ async def _driver_of(
 
 
 async def fetch_compiled(
-    connection: AsyncConnection | AsyncSession, query: CompiledQuery, **values: Any
+    connection: Executor, query: CompiledQuery, **values: Any
 ) -> list[asyncpg.Record]:
     """Run `query` on the driver connection of a request's connection or session, in its
     transaction; the rows as asyncpg gives them (values as the driver decodes them)."""
@@ -152,7 +155,7 @@ async def fetch_compiled(
 
 
 async def fetch_one_compiled(
-    connection: AsyncConnection | AsyncSession, query: CompiledQuery, **values: Any
+    connection: Executor, query: CompiledQuery, **values: Any
 ) -> asyncpg.Record | None:
     """The first row of `query` (see `fetch_compiled`), or None."""
     rows = await fetch_compiled(connection, query, **values)
@@ -268,7 +271,5 @@ async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
 
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
 Transaction = Annotated[AsyncConnection, Depends(_transaction, scope="function")]
-Executor = AsyncConnection | AsyncSession
-"""What a request's statements run on: `Session`, `Transaction` or `ReadConnection`."""
 DatabaseDep = Annotated[Database, Depends(_database)]
 ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]

@@ -28,11 +28,11 @@ from typing import Annotated, Any, Generic, Protocol, TypeVar, Unpack
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam, literal, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
 from shared.auth import derive_key
-from shared.db import CompiledQuery, fetch_compiled
+from shared.db import CompiledQuery, Executor, fetch_compiled
 from shared.problems import BadRequest
 from shared.settings import Settings
 
@@ -282,7 +282,7 @@ def compile_page(
 
 
 async def fetch_page(
-    connection: AsyncConnection | AsyncSession,
+    connection: Executor,
     query: CompiledPage,
     *,
     paging: PageQuery,

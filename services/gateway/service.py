@@ -25,7 +25,7 @@ from services.gateway.models import ApiKey, User
 from services.gateway.passwords import PasswordHashing, dummy_hash
 from services.gateway.passwords import hash_password as hash_password
 from shared.auth import Principal, Role, derive_key
-from shared.db import Database
+from shared.db import Database, Executor
 from shared.etag import require_if_match
 from shared.pagination import PageQuery, paginate
 from shared.peers import peer_get
@@ -152,7 +152,7 @@ async def list_users(connection: AsyncConnection, paging: PageQuery) -> schemas.
     return schemas.UserPage(items=page.items, next_cursor=page.next_cursor)
 
 
-async def get_user(connection: AsyncConnection | AsyncSession, user_id: uuid.UUID) -> schemas.User:
+async def get_user(connection: Executor, user_id: uuid.UUID) -> schemas.User:
     row = (await connection.execute(select(*_USER_COLUMNS).where(User.id == user_id))).one_or_none()
     if row is None:
         raise NotFound(f"There is no user {user_id}.")
@@ -314,9 +314,7 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
-async def get_api_key(
-    connection: AsyncConnection | AsyncSession, key_id: uuid.UUID
-) -> schemas.ApiKey:
+async def get_api_key(connection: Executor, key_id: uuid.UUID) -> schemas.ApiKey:
     row = (
         await connection.execute(select(*_API_KEY_COLUMNS).where(ApiKey.id == key_id))
     ).one_or_none()

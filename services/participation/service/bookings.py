@@ -215,16 +215,14 @@ async def create_booking(
 _BOOKING = CompiledQuery(_bookings().where(Booking.id == bindparam("booking_id", type_=Uuid)))
 
 
-async def _require(
-    connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID
-) -> schemas.Booking:
+async def _require(connection: Executor, booking_id: uuid.UUID) -> schemas.Booking:
     row = await fetch_one_compiled(connection, _BOOKING, booking_id=booking_id)
     if row is None:
         raise NotFound(f"There is no booking {booking_id}.")
     return schemas.Booking.model_validate(dict(row))
 
 
-async def _owner(connection: AsyncConnection | AsyncSession, booking_id: uuid.UUID) -> str:
+async def _owner(connection: Executor, booking_id: uuid.UUID) -> str:
     booked_by = await connection.scalar(select(Booking.booked_by).where(Booking.id == booking_id))
     if booked_by is None:
         raise NotFound(f"There is no booking {booking_id}.")

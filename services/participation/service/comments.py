@@ -19,6 +19,7 @@ from services.participation.schemas import proposals as schemas
 from services.participation.service import residents
 from services.participation.service.proposal_reads import get_proposal, moderates
 from shared.auth import Principal, Role
+from shared.db import Executor
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import (
@@ -81,7 +82,7 @@ def to_comment(principal: Principal | None) -> Any:
 
 
 async def get_comment(
-    connection: AsyncConnection | AsyncSession, comment_id: uuid.UUID, principal: Principal | None
+    connection: Executor, comment_id: uuid.UUID, principal: Principal | None
 ) -> schemas.Comment:
     row = (await connection.execute(base(principal).where(Comment.id == comment_id))).one_or_none()
     if row is None:

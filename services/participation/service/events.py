@@ -16,7 +16,7 @@ from services.participation.schemas import events as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.service import bookings, hubs, notices, seats
 from shared.auth import Principal
-from shared.db import CompiledQuery, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.i18n import pick
 from shared.pagination import CompiledPage, Page, PageQuery, compile_page, fetch_page
@@ -92,7 +92,7 @@ _EVENT = CompiledQuery(events_query().where(Event.id == bindparam("event_id", ty
 
 
 async def get_event(
-    connection: AsyncConnection | AsyncSession, principal: Principal | None, event_id: uuid.UUID
+    connection: Executor, principal: Principal | None, event_id: uuid.UUID
 ) -> schemas.Event:
     row = await fetch_one_compiled(connection, _EVENT, event_id=event_id)
     if row is None or not (row["is_public"] or may_manage(principal)):

@@ -83,7 +83,7 @@ async def list_hubs(connection: AsyncConnection, paging: PageQuery) -> Page[sche
     )
 
 
-async def get_hub(connection: AsyncConnection | AsyncSession, hub_id: uuid.UUID) -> schemas.Hub:
+async def get_hub(connection: Executor, hub_id: uuid.UUID) -> schemas.Hub:
     row = (await connection.execute(select(*_HUB_COLUMNS).where(Hub.id == hub_id))).one_or_none()
     if row is None:
         raise NotFound(f"There is no hub {hub_id}.")
@@ -115,7 +115,7 @@ _LOCKED_SPACE = CompiledQuery(
 
 
 async def get_space(
-    connection: AsyncConnection | AsyncSession, space_id: uuid.UUID, *, lock: bool = False
+    connection: Executor, space_id: uuid.UUID, *, lock: bool = False
 ) -> schemas.Space | None:
     """One space; with `lock`, its row stays locked until the transaction ends."""
     row = await fetch_one_compiled(connection, _LOCKED_SPACE if lock else _SPACE, space_id=space_id)
@@ -159,9 +159,7 @@ async def lock_space_for(
     return schemas.Space.model_validate(values), closed
 
 
-async def require_space(
-    connection: AsyncConnection | AsyncSession, space_id: uuid.UUID
-) -> schemas.Space:
+async def require_space(connection: Executor, space_id: uuid.UUID) -> schemas.Space:
     space = await get_space(connection, space_id)
     if space is None:
         raise NotFound(f"There is no space {space_id}.")
@@ -256,7 +254,7 @@ _CLOSURES = CompiledQuery(
 
 
 async def closed_days(
-    connection: AsyncConnection | AsyncSession, space: schemas.Space, first: date, last: date
+    connection: Executor, space: schemas.Space, first: date, last: date
 ) -> set[date]:
     """The local days in `[first, last]` on which the space or its whole hub is closed."""
     rows = await fetch_compiled(

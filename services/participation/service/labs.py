@@ -17,6 +17,7 @@ from services.participation.schemas import labs as schemas
 from services.participation.schemas.events import AgeBand
 from services.participation.service import catalog
 from services.participation.service.hubs import get_hub
+from shared.db import Executor
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound, UnprocessableContent, ValidationIssue
@@ -92,7 +93,7 @@ def _to_lab(row: Row[Any]) -> schemas.Lab:
     return schemas.Lab.model_validate(values)
 
 
-async def get_lab(connection: AsyncConnection | AsyncSession, lab_id: uuid.UUID) -> schemas.Lab:
+async def get_lab(connection: Executor, lab_id: uuid.UUID) -> schemas.Lab:
     row = (await connection.execute(select(*_COLUMNS).where(Lab.id == lab_id))).one_or_none()
     if row is None:
         raise NotFound(f"There is no lab {lab_id}.")

@@ -32,12 +32,13 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.participation.models import Lab, LabPhase
 from services.participation.proposal_models import Proposal, Resident, Support
 from services.participation.schemas import proposals as schemas
 from shared.auth import Principal, Role
+from shared.db import Executor
 from shared.pagination import Page, PageQuery, cursor_context, paginate
 from shared.problems import NotFound, UnprocessableContent, ValidationIssue
 from shared.search import Level, Search
@@ -129,7 +130,7 @@ def to_proposal(row: Row[Any]) -> schemas.Proposal:
 
 
 async def get_proposal(
-    connection: AsyncConnection | AsyncSession,
+    connection: Executor,
     proposal_id: uuid.UUID,
     principal: Principal | None,
 ) -> schemas.Proposal:
@@ -140,7 +141,7 @@ async def get_proposal(
     return to_proposal(row)
 
 
-async def lab_phases(connection: AsyncConnection | AsyncSession, lab_id: uuid.UUID) -> list[str]:
+async def lab_phases(connection: Executor, lab_id: uuid.UUID) -> list[str]:
     """The keys of the lab's phases; 404 when there is no such lab."""
     found = await connection.scalar(select(Lab.id).where(Lab.id == lab_id))
     if found is None:

@@ -88,9 +88,7 @@ _REGISTRATION = CompiledQuery(
 )
 
 
-async def _read(
-    connection: AsyncConnection | AsyncSession, registration_id: uuid.UUID
-) -> schemas.Registration:
+async def _read(connection: Executor, registration_id: uuid.UUID) -> schemas.Registration:
     row = await fetch_one_compiled(connection, _REGISTRATION, registration_id=registration_id)
     assert row is not None
     return _to_registration(row)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Row, case, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.proposal_models import (
     Comment,
@@ -27,6 +27,7 @@ from services.participation.proposal_models import (
     Support,
 )
 from shared.auth import Principal, Role
+from shared.db import Executor
 from shared.problems import Forbidden, TooManyRequests
 
 QUOTA_WINDOW = timedelta(hours=1)
@@ -82,7 +83,7 @@ async def contribute(session: AsyncSession, principal: Principal, per_hour: int)
 ResidentRow = Row[uuid.UUID, str | None, str | None, str | None]
 
 
-async def find(connection: AsyncConnection | AsyncSession, subject: str) -> ResidentRow | None:
+async def find(connection: Executor, subject: str) -> ResidentRow | None:
     """The resident's id, name, email and language; None when they never contributed."""
     statement = select(Resident.id, Resident.name, Resident.email, Resident.language).where(
         Resident.subject == subject

@@ -9,12 +9,11 @@ from collections.abc import Sequence
 import httpx
 from sqlalchemy import String, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer.models import City
 from shared.auth import Principal
 from shared.constraints import constraint_name
-from shared.db import CompiledQuery, fetch_compiled
+from shared.db import CompiledQuery, Executor, fetch_compiled
 from shared.peers import peer_get
 from shared.problems import Conflict, Forbidden, NotFound, Problem, UnprocessableContent
 from shared.problems import ValidationIssue as Issue
@@ -30,7 +29,7 @@ def ensure_may_write(principal: Principal, city: str) -> None:
 _CITY = CompiledQuery(select(City.code).where(City.code == bindparam("city", type_=String)))
 
 
-async def ensure_city(db: AsyncConnection | AsyncSession, city: str) -> None:
+async def ensure_city(db: Executor, city: str) -> None:
     if not await fetch_compiled(db, _CITY, city=city):
         raise NotFound(f"There is no partner city {city!r}.")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.transfer import schemas
 from services.transfer.service import read
+from shared.db import Executor
 from shared.i18n import pick
 
 CSV_COLUMNS = [
@@ -31,7 +32,7 @@ CSV_COLUMNS = [
 ]
 
 
-async def indicators_csv(db: read.Db, city: str, lang: str | None) -> list[list[Any]]:
+async def indicators_csv(db: Executor, city: str, lang: str | None) -> list[list[Any]]:
     """One row per reported period (one row with empty period cells when none is)."""
     await read.ensure_city_exists(db, city)
     return list(_csv_rows(city, await read.plans_with_indicators(db, city), lang))

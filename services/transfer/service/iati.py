@@ -18,6 +18,7 @@ from sqlalchemy import select
 from services.transfer import schemas
 from services.transfer.models import City
 from services.transfer.service import read
+from shared.db import Executor
 from shared.problems import NotFound
 from shared.settings import Settings
 
@@ -82,7 +83,7 @@ class Activity:
     indicators: list[IndicatorResult]
 
 
-async def activities(db: read.Db, settings: Settings, city: str) -> list[Activity]:
+async def activities(db: Executor, settings: Settings, city: str) -> list[Activity]:
     row = (
         await db.execute(select(City.name, City.country, City.coordinator).where(City.code == city))
     ).one_or_none()

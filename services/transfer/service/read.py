@@ -12,14 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.transfer import schemas
 from services.transfer.models import City, Indicator, IndicatorPeriod, Milestone, Plan, Report
 from services.transfer.service.common import indicator_progress
+from shared.db import Executor
 from shared.problems import NotFound
-
-Db = AsyncConnection | AsyncSession
 
 
 def _number(value: Decimal | float | None) -> float | None:
@@ -78,7 +76,7 @@ def _value(value: float | None, on: Any) -> schemas.Value | None:
     return None if value is None and on is None else schemas.Value(value=value, date=on)
 
 
-async def load_indicators(db: Db, where: ColumnElement[bool]) -> list[schemas.Indicator]:
+async def load_indicators(db: Executor, where: ColumnElement[bool]) -> list[schemas.Indicator]:
     statement = select(Indicator.__table__).where(where).order_by(Indicator.code, Indicator.id)
     rows = (await db.execute(statement)).mappings().all()
     if not rows:
@@ -87,7 +85,7 @@ async def load_indicators(db: Db, where: ColumnElement[bool]) -> list[schemas.In
     return [indicator_from(row, periods.get(row["id"], [])) for row in rows]
 
 
-async def _periods(db: Db, indicator_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+async def _periods(db: Executor, indicator_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
     rows = (
         await db.execute(
             select(IndicatorPeriod.__table__)
@@ -101,7 +99,7 @@ async def _periods(db: Db, indicator_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID
     return grouped
 
 
-async def get_indicator(db: Db, city: str, indicator_id: uuid.UUID) -> schemas.Indicator:
+async def get_indicator(db: Executor, city: str, indicator_id: uuid.UUID) -> schemas.Indicator:
     found = await load_indicators(
         db, (Indicator.city_code == city) & (Indicator.id == indicator_id)
     )
@@ -120,7 +118,7 @@ def milestone_from(row: Mapping[Any, Any]) -> schemas.Milestone:
     )
 
 
-async def get_milestone(db: Db, city: str, milestone_id: uuid.UUID) -> schemas.Milestone:
+async def get_milestone(db: Executor, city: str, milestone_id: uuid.UUID) -> schemas.Milestone:
     row = (
         (
             await db.execute(
@@ -137,7 +135,7 @@ async def get_milestone(db: Db, city: str, milestone_id: uuid.UUID) -> schemas.M
     return milestone_from(row)
 
 
-async def plans_from(db: Db, rows: Iterable[Mapping[Any, Any]]) -> list[schemas.Plan]:
+async def plans_from(db: Executor, rows: Iterable[Mapping[Any, Any]]) -> list[schemas.Plan]:
     rows = list(rows)
     ids = [row["id"] for row in rows]
     if not ids:
@@ -189,7 +187,7 @@ def _round(share: float | None) -> float | None:
     return None if share is None else round(share, 4)
 
 
-async def get_plan(db: Db, city: str, plan_id: uuid.UUID) -> schemas.Plan:
+async def get_plan(db: Executor, city: str, plan_id: uuid.UUID) -> schemas.Plan:
     rows = (
         (await db.execute(select(Plan.__table__).where(Plan.city_code == city, Plan.id == plan_id)))
         .mappings()
@@ -220,7 +218,7 @@ def visible_reports(may_see_drafts: bool) -> ColumnElement[bool]:
 
 
 async def get_report(
-    db: Db, city: str, report_id: uuid.UUID, *, may_see_drafts: bool
+    db: Executor, city: str, report_id: uuid.UUID, *, may_see_drafts: bool
 ) -> schemas.Report:
     row = (
         (
@@ -240,13 +238,13 @@ async def get_report(
     return report_from(row)
 
 
-async def ensure_city_exists(db: Db, city: str) -> None:
+async def ensure_city_exists(db: Executor, city: str) -> None:
     if await db.scalar(select(City.code).where(City.code == city)) is None:
         raise NotFound(f"There is no partner city {city!r}.")
 
 
 async def plans_with_indicators(
-    db: Db, city: str
+    db: Executor, city: str
 ) -> list[tuple[dict[str, Any], list[schemas.Indicator]]]:
     """The city's plans (stored rows, by challenge), each with its indicators."""
     plans = (

@@ -18,6 +18,7 @@ from services.transfer.models import Indicator, Report, ReportRevision
 from services.transfer.service import read
 from services.transfer.service.common import indicator_progress
 from services.transfer.service.plans import _locked, validation_problem
+from shared.db import Executor
 from shared.etag import require_if_match
 from shared.merge_patch import merge_patch
 from shared.problems import Conflict
@@ -155,7 +156,7 @@ async def correct_report(
     return await read.get_report(session, city, report_id, may_see_drafts=True)
 
 
-async def revisions(db: read.Db, city: str, report_id: uuid.UUID) -> list[schemas.ReportRevision]:
+async def revisions(db: Executor, city: str, report_id: uuid.UUID) -> list[schemas.ReportRevision]:
     await read.get_report(db, city, report_id, may_see_drafts=False)
     rows = (
         await db.execute(

@@ -18,6 +18,7 @@ from services.transfer import webhook_schemas as schemas
 from services.transfer.models import WebhookEndpoint
 from services.transfer.service.common import ensure_city
 from shared.auth import Principal, Role
+from shared.db import Executor
 from shared.outbox import outbox_table
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Forbidden, NotFound, UnprocessableContent, ValidationIssue
@@ -72,9 +73,7 @@ async def create(
     return schemas.NewWebhook(**created.model_dump(), secret=secret)
 
 
-async def _get(
-    connection: AsyncConnection | AsyncSession, city: str, endpoint_id: uuid.UUID
-) -> schemas.Webhook:
+async def _get(connection: Executor, city: str, endpoint_id: uuid.UUID) -> schemas.Webhook:
     row = (
         await connection.execute(
             select(*_COLUMNS).where(
