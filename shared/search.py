@@ -4,11 +4,11 @@ Each word becomes an OR of its forms under the three text-search configurations 
 unaccented for sl/hr/sk, and the English and Italian stemmers), and words are ANDed: the
 database function `<schema>.search_query` (each schema's migrations create it) builds that
 tsquery from `Search.groups`, so statements are compiled once with the words as parameters.
-Words are
-matched at the narrowest `Level` that finds enough: whole words first, then the last word
-as a prefix (the user may still be typing it), then, for every word of four letters or
-more, also the known words it may be a typo of (`<schema>.search_corrections`: similar by
-trigrams, or an edit or two away), so a typo in any word still finds what was meant.
+Words are matched at the narrowest `Level` that finds enough: whole words first, then the
+last word as a prefix (the user may still be typing it), then, for every word of four
+letters or more, also the known words it may be a typo of (`<schema>.search_corrections`:
+similar by trigrams, or an edit or two away), so a typo in any word still finds what was
+meant.
 
 The catalog (entries) and participation (proposals) search this one way.
 """

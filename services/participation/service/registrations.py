@@ -145,13 +145,12 @@ async def register(
     position = None if confirmed else event.waitlist_length + 1
     registration_id = uuid.uuid4()
     token = cancel_token(token_key, registration_id)
-    notice = (
-        notices.registration_queued(registration_id, notices.Topic.CONFIRMED)
+    topic, details = (
+        (notices.Topic.CONFIRMED, {})
         if confirmed
-        else notices.registration_queued(
-            registration_id, notices.Topic.WAITLISTED, position=position
-        )
+        else (notices.Topic.WAITLISTED, {"position": position})
     )
+    notice = notices.registration_queued(registration_id, topic, **details)
     inserted = await fetch_one_compiled(
         session,
         _INSERT,
