@@ -277,7 +277,8 @@ def _applicable(items: list[Item]) -> list[Item]:
 
 async def _check_plans_taken(session: AsyncSession, city: str, items: list[Item]) -> None:
     """One plan per challenge: a stored plan this batch does not carry keeps its challenge."""
-    if not _applicable(items):
+    applicable = _applicable(items)
+    if not applicable:
         return
     in_batch = {item.external_id for item in items} - {None}
     claimed = {item.existing["id"] for item in items if item.taken_over and item.existing}
@@ -289,7 +290,7 @@ async def _check_plans_taken(session: AsyncSession, city: str, items: list[Item]
         for row in stored
         if row.external_id not in in_batch and row.id not in claimed
     }
-    for item in _applicable(items):
+    for item in applicable:
         if (holder := taken.get(item.record.challenge)) is not None:
             item.invalid(
                 ["plans", item.index, "challenge"],
