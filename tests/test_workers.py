@@ -56,9 +56,24 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[tuple[str, subpro
         wait_ready(url, process, timeout=60)
         yield url, process
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop_with_workers(process)
+
+
+def stop_with_workers(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as ops stop it; a supervisor killed outright would leave its workers
+    serving on the port after the test."""
+    if process.poll() is not None:
+        return
+    workers = psutil.Process(process.pid).children(recursive=True)
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for worker in workers:
+        if worker.is_running():
+            worker.kill()
 
 
 def test_workers_share_the_port_and_their_metrics_add_up(
@@ -111,11 +126,14 @@ def test_sigterm_lets_a_request_in_flight_finish(
     sender.start()
     assert body_started.wait(10)
     time.sleep(0.3)
+    workers = psutil.Process(process.pid).children(recursive=True)
     process.send_signal(signal.SIGTERM)
     sender.join(30)
     process.wait(30)
+    _, still_running = psutil.wait_procs(workers, timeout=10)
 
     (answer,) = answers
     assert isinstance(answer, httpx.Response), answer  # answered, not cut off
     assert answer.status_code == 401  # the whole body was read, then refused: no credentials
     assert process.returncode == 0
+    assert still_running == []  # no worker outlives the supervisor
