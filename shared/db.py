@@ -4,9 +4,11 @@ The session dependency commits when the route returns and rolls back when it rai
 the response is sent (`scope="function"`), so a client never sees a 2xx for a write that
 did not commit. Services only `flush()`. Read-only routes take `ReadConnection`: a pooled
 connection in autocommit mode, which skips BEGIN/ROLLBACK round trips. A write whose
-statements are all Core or compiled (no ORM unit of work) takes `Transaction`: a Core
-connection in the same one transaction, with the same commit and rollback, without the
-ORM session's bookkeeping (a tenth of a booking's CPU, bench/README.md).
+statements are all compiled (no ORM unit of work) takes `Transaction`: the driver connection
+of a pooled connection in the same one transaction, with the same commit and rollback,
+without the ORM session's bookkeeping (a tenth of a booking's CPU) nor a Core connection's
+(~0.25 ms a write, bench/README.md); a hot read whose statements are all compiled takes
+`Reader`, the same in autocommit.
 
 The hottest lookups (a resource by its key) use `CompiledQuery`: a Core select compiled
 once to SQL and run on the driver connection of a pooled connection, which skips
@@ -28,9 +30,10 @@ execution; PgBouncer 1.18 (Debian's) keeps no prepared statement across server c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
@@ -46,6 +49,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.util import greenlet_spawn
 
 from shared.settings import Settings
 
@@ -108,15 +112,23 @@ class CompiledQuery:
 
 
 Executor = AsyncConnection | AsyncSession
-"""What a request's statements run on: `Session`, `Transaction` or `ReadConnection`."""
+"""What a request's SQLAlchemy statements run on: `Session` or `ReadConnection`."""
+
+Runner: TypeAlias = AsyncConnection | AsyncSession | asyncpg.Connection
+"""What compiled statements run on: an `Executor`, or the driver connection of a
+`Transaction` or a `Reader`."""
 
 _DRIVER = "compiled statements' driver connection"  # key in `AsyncSession.info`
 
 
 async def _driver_of(
-    connection: Executor,
-) -> tuple[AsyncConnection, asyncpg.Connection]:
-    """The driver connection under `connection`, inside its transaction when it has one."""
+    connection: Runner,
+) -> tuple[AsyncConnection | None, asyncpg.Connection]:
+    """The driver connection under `connection`, inside its transaction when it has one,
+    and the SQLAlchemy connection to invalidate when the driver loses it (None for a
+    `Transaction`, which invalidates its own)."""
+    if isinstance(connection, asyncpg.Connection):
+        return None, connection
     if isinstance(connection, AsyncSession):
         # Once per transaction of the session (a write runs several compiled statements).
         transaction = connection.sync_session.get_transaction()
@@ -141,7 +153,7 @@ async def _driver_of(
 
 
 async def fetch_compiled(
-    connection: Executor, query: CompiledQuery, **values: Any
+    connection: Runner, query: CompiledQuery, **values: Any
 ) -> list[asyncpg.Record]:
     """Run `query` on the driver connection of a request's connection or session, in its
     transaction; the rows as asyncpg gives them (values as the driver decodes them)."""
@@ -149,13 +161,14 @@ async def fetch_compiled(
     try:
         rows: list[asyncpg.Record] = await driver.fetch(query.sql, *query.arguments(values))
     except LOST_CONNECTION:
-        await outer.invalidate()
+        if outer is not None:
+            await outer.invalidate()
         raise
     return rows
 
 
 async def fetch_one_compiled(
-    connection: Executor, query: CompiledQuery, **values: Any
+    connection: Runner, query: CompiledQuery, **values: Any
 ) -> asyncpg.Record | None:
     """The first row of `query` (see `fetch_compiled`), or None."""
     rows = await fetch_compiled(connection, query, **values)
@@ -231,6 +244,36 @@ class Database:
                 await connection.invalidate()
                 raise
 
+    @asynccontextmanager
+    async def driver(self, *, transaction: bool) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection's driver connection, for compiled statements only: in one
+        transaction (committed when the block ends, rolled back when it raises), or in
+        autocommit.
+
+        The connection goes back to the pool only idle and outside a transaction: when the
+        block is cancelled mid-statement or the connection fails, it is closed instead (the
+        pool opens another), so no later request inherits a half-done transaction.
+        """
+        pooled = await self.engine.raw_connection()
+        driver: asyncpg.Connection = pooled.driver_connection
+        settled = False
+        try:
+            if transaction:
+                async with driver.transaction():
+                    yield driver
+            else:
+                yield driver
+            settled = not driver.is_in_transaction()
+        except Exception:
+            settled = not driver.is_closed() and not driver.is_in_transaction()
+            raise
+        finally:
+            if not settled:
+                pooled.invalidate()  # terminates the connection: no I/O to wait for
+            # Returning may close an overflow connection, which awaits: in a greenlet, and
+            # shielded, so a cancellation arriving now cannot leave the pool half-updated.
+            await asyncio.shield(greenlet_spawn(pooled.close))
+
     async def fetch_one(self, query: CompiledQuery, **values: Any) -> asyncpg.Record | None:
         async with self._driver_connection() as connection:
             return await connection.fetchrow(query.sql, *query.arguments(values))
@@ -259,8 +302,13 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def _transaction(request: Request) -> AsyncIterator[AsyncConnection]:
-    async with (await _database(request)).engine.begin() as connection:
+async def _transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with (await _database(request)).driver(transaction=True) as connection:
+        yield connection
+
+
+async def _reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    async with (await _database(request)).driver(transaction=False) as connection:
         yield connection
 
 
@@ -270,6 +318,7 @@ async def _read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
 
 
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
-Transaction = Annotated[AsyncConnection, Depends(_transaction, scope="function")]
+Transaction = Annotated[asyncpg.Connection, Depends(_transaction, scope="function")]
 DatabaseDep = Annotated[Database, Depends(_database)]
 ReadConnection = Annotated[AsyncConnection, Depends(_read_connection, scope="function")]
+Reader = Annotated[asyncpg.Connection, Depends(_reader, scope="function")]

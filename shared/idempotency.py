@@ -49,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import OptionalPrincipal, Principal
 from shared.db import (
     CompiledQuery,
-    Executor,
+    Runner,
     Session,
     Transaction,
     fetch_compiled,
@@ -130,7 +130,7 @@ class IdempotencyGuard:
     """Wraps one creating request; without a key it simply runs the creation."""
 
     def __init__(
-        self, session: Executor, schema: str, caller: str, key: str | None, fingerprint: str
+        self, session: Runner, schema: str, caller: str, key: str | None, fingerprint: str
     ) -> None:
         self.session = session
         self.anonymous = caller == ANONYMOUS
@@ -227,7 +227,7 @@ IdempotencyKey = Annotated[
 
 
 async def _guard_of(
-    request: Request, db: Executor, principal: Principal | None, key: str | None
+    request: Request, db: Runner, principal: Principal | None, key: str | None
 ) -> IdempotencyGuard:
     fingerprint = ""  # without a key, nothing is looked up or kept
     if key is not None:

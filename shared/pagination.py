@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
 from shared.auth import derive_key
-from shared.db import CompiledQuery, Executor, fetch_compiled
+from shared.db import CompiledQuery, Runner, fetch_compiled
 from shared.problems import BadRequest
 from shared.settings import Settings
 
@@ -282,7 +282,7 @@ def compile_page(
 
 
 async def fetch_page(
-    connection: Executor,
+    connection: Runner,
     query: CompiledPage,
     *,
     paging: PageQuery,

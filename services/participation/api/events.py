@@ -20,7 +20,7 @@ from services.participation.api.common import (
 from services.participation.schemas import events as schemas
 from services.participation.service import events, registrations
 from shared.auth import OptionalPrincipal, derive_key
-from shared.db import ReadConnection, Session, Transaction
+from shared.db import ReadConnection, Reader, Session, Transaction
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency, TransactionIdempotency
 from shared.linked_data import LINKED_DATA_RESPONSE, VARY, linked_data_response, wants_linked_data
@@ -42,7 +42,7 @@ CancelToken = Annotated[
 )
 async def list_events(
     response: Response,
-    connection: ReadConnection,
+    connection: Reader,
     principal: OptionalPrincipal,
     paging: Paging,
     starts_after: Annotated[AwareDatetime | None, Query(alias="from")] = None,

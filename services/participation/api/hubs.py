@@ -20,7 +20,7 @@ from services.participation.schemas import bookings as booking_schemas
 from services.participation.schemas import hubs as schemas
 from services.participation.schemas.days import Day, Instant
 from services.participation.service import availability, hubs
-from shared.db import ReadConnection, Session
+from shared.db import ReadConnection, Reader, Session
 from shared.etag import IfMatch, conditional_get, etag_of
 from shared.idempotency import Idempotency
 from shared.linked_data import LINKED_DATA_RESPONSE, VARY, linked_data_response, wants_linked_data
@@ -147,7 +147,7 @@ async def patch_space(
     responses=problem_responses(404, 422),
 )
 async def space_availability(
-    space_id: uuid.UUID, connection: ReadConnection, day: Annotated[Day, Query(alias="date")]
+    space_id: uuid.UUID, connection: Reader, day: Annotated[Day, Query(alias="date")]
 ) -> Response:
     found = await availability.space_day(connection, space_id, day)
     # Serialized here: the answer is already validated, FastAPI would validate it again.

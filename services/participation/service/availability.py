@@ -22,7 +22,7 @@ from services.participation.service.opening import (
     opening_intervals,
     subtract,
 )
-from shared.db import CompiledQuery, constant, fetch_compiled
+from shared.db import CompiledQuery, Runner, constant, fetch_compiled
 from shared.problems import NotFound, UnprocessableContent, ValidationIssue
 
 MAX_WINDOW = timedelta(days=31)
@@ -44,7 +44,7 @@ _BUSY = CompiledQuery(
 
 
 async def _busy(
-    connection: AsyncConnection, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+    connection: Runner, space: SpaceSchema, starts_at: datetime, ends_at: datetime
 ) -> list[Interval]:
     """Times a new booking may not cover: each held slot widened by the buffer on both sides.
 
@@ -59,7 +59,7 @@ async def _busy(
 
 
 async def _free(
-    connection: AsyncConnection,
+    connection: Runner,
     space: SpaceSchema,
     starts_at: datetime,
     ends_at: datetime,
@@ -80,15 +80,13 @@ async def _free(
 
 
 async def _closed_in(
-    connection: AsyncConnection, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+    connection: Runner, space: SpaceSchema, starts_at: datetime, ends_at: datetime
 ) -> set[date]:
     days = list(local_days(starts_at, ends_at, ZoneInfo(space.timezone)))
     return await hubs.closed_days(connection, space, days[0], days[-1])
 
 
-async def space_day(
-    connection: AsyncConnection, space_id: uuid.UUID, day: date
-) -> schemas.DayAvailability:
+async def space_day(connection: Runner, space_id: uuid.UUID, day: date) -> schemas.DayAvailability:
     space = await hubs.get_space(connection, space_id)
     if space is None:
         raise NotFound(f"There is no space {space_id}.")

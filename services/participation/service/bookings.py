@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Uuid, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import Range, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Booking, Space
@@ -19,7 +19,7 @@ from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.service import hubs, notices
 from services.participation.service.opening import within_opening_hours
 from shared.auth import Principal, Role
-from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, Runner, constant, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.outbox import queued
 from shared.pagination import Page, PageQuery, paginate
@@ -109,7 +109,7 @@ _INSERT_WITH_NOTICE = CompiledQuery(_INSERT_STATEMENT.add_cte(queued(notices.SCH
 
 
 async def reserve(
-    session: Executor,
+    session: Runner,
     space: SpaceSchema,
     starts_at: datetime,
     ends_at: datetime,
@@ -147,40 +147,52 @@ def _rfc3339(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-async def _overlap_problem(
-    session: Executor, space: SpaceSchema, starts_at: datetime, ends_at: datetime
-) -> Conflict:
-    wanted = Range(starts_at, ends_at + timedelta(minutes=space.buffer_minutes), bounds="[)")
-    row = (
-        await session.execute(
-            select(_STARTS, _ENDS, Booking.status)
-            .where(
-                Booking.space_id == space.id,
-                Booking.status.in_([constant(status) for status in HOLDING]),
-                Booking.blocked.overlaps(wanted),
+_OVERLAPPING = CompiledQuery(
+    select(_STARTS, _ENDS, Booking.status)
+    .where(
+        Booking.space_id == bindparam("space_id", type_=Uuid),
+        Booking.status.in_([constant(status) for status in HOLDING]),
+        Booking.blocked.overlaps(
+            func.tstzrange(
+                bindparam("starts_at", type_=DateTime(timezone=True)),
+                bindparam("ends_at", type_=DateTime(timezone=True)),
+                constant("[)"),
             )
-            .order_by(Booking.during)
-            .limit(1)
-        )
-    ).one_or_none()
+        ),
+    )
+    .order_by(Booking.during)
+    .limit(1)
+)
+
+
+async def _overlap_problem(
+    session: Runner, space: SpaceSchema, starts_at: datetime, ends_at: datetime
+) -> Conflict:
+    row = await fetch_one_compiled(
+        session,
+        _OVERLAPPING,
+        space_id=space.id,
+        starts_at=starts_at,
+        ends_at=ends_at + timedelta(minutes=space.buffer_minutes),
+    )
     buffer = f" (with {space.buffer_minutes} minutes between bookings)"
     if row is None:  # the other booking was cancelled in the meantime; a retry may succeed
         return Conflict("The space was just taken for an overlapping time; retry.")
-    starts, ends = _rfc3339(row.starts_at), _rfc3339(row.ends_at)
+    starts, ends = _rfc3339(row["starts_at"]), _rfc3339(row["ends_at"])
     return Conflict(
         f"The space is already booked from {starts} to {ends}"
         f"{buffer if space.buffer_minutes else ''}.",
         conflicting={
             "starts_at": starts,
             "ends_at": ends,
-            "status": row.status,
+            "status": row["status"],
             "buffer_minutes": space.buffer_minutes,
         },
     )
 
 
 async def create_booking(
-    session: Executor, principal: Principal, body: schemas.BookingCreate
+    session: Runner, principal: Principal, body: schemas.BookingCreate
 ) -> schemas.Booking:
     found = await hubs.lock_space_for(session, body.space_id, body.starts_at)
     if found is None:

@@ -9,14 +9,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, Uuid, bindparam, func, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Hub, Lab, Space
 from services.participation.schemas import events as schemas
 from services.participation.schemas.bookings import BookingStatus
 from services.participation.service import bookings, hubs, notices, seats
 from shared.auth import Principal
-from shared.db import CompiledQuery, Executor, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, Runner, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.i18n import pick
 from shared.pagination import CompiledPage, Page, PageQuery, compile_page, fetch_page
@@ -120,7 +120,7 @@ def _events_page(public_only: bool, after: bool, before: bool, of_lab: bool) -> 
 
 
 async def list_events(
-    connection: AsyncConnection,
+    connection: Runner,
     principal: Principal | None,
     *,
     starts_after: datetime | None,

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from services.participation.models import Closure, Hub, Space
 from services.participation.schemas import hubs as schemas
-from shared.db import CompiledQuery, Executor, fetch_compiled, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, Runner, fetch_compiled, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.pagination import Page, PageQuery, paginate
 from shared.problems import Conflict, NotFound
@@ -115,7 +115,7 @@ _LOCKED_SPACE = CompiledQuery(
 
 
 async def get_space(
-    connection: Executor, space_id: uuid.UUID, *, lock: bool = False
+    connection: Runner, space_id: uuid.UUID, *, lock: bool = False
 ) -> schemas.Space | None:
     """One space; with `lock`, its row stays locked until the transaction ends."""
     row = await fetch_one_compiled(connection, _LOCKED_SPACE if lock else _SPACE, space_id=space_id)
@@ -145,7 +145,7 @@ _LOCKED_SPACE_AND_DAY = CompiledQuery(
 
 
 async def lock_space_for(
-    connection: Executor, space_id: uuid.UUID, starts_at: datetime
+    connection: Runner, space_id: uuid.UUID, starts_at: datetime
 ) -> tuple[schemas.Space, bool] | None:
     """A space, locked until the transaction ends, and whether it (or its hub) is closed on
     the local day of `starts_at`."""
@@ -254,7 +254,7 @@ _CLOSURES = CompiledQuery(
 
 
 async def closed_days(
-    connection: Executor, space: schemas.Space, first: date, last: date
+    connection: Runner, space: schemas.Space, first: date, last: date
 ) -> set[date]:
     """The local days in `[first, last]` on which the space or its whole hub is closed."""
     rows = await fetch_compiled(

@@ -26,7 +26,7 @@ from services.participation.service import notices, seats
 from services.participation.service.events import get_event, may_manage, registration_open
 from shared.auth import Principal
 from shared.csv_export import csv_bytes
-from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, Runner, constant, fetch_one_compiled
 from shared.etag import require_if_match
 from shared.outbox import queued
 from shared.pagination import Page, PageQuery, paginate
@@ -119,7 +119,7 @@ _INSERT = CompiledQuery(
 
 
 async def register(
-    session: Executor,
+    session: Runner,
     principal: Principal | None,
     event_id: uuid.UUID,
     body: schemas.RegistrationCreate,

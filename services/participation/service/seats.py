@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.participation.models import Event, Registration
 from services.participation.service import notices
-from shared.db import CompiledQuery, Executor, constant, fetch_one_compiled
+from shared.db import CompiledQuery, Executor, Runner, constant, fetch_one_compiled
 from shared.problems import NotFound
 
 
@@ -77,7 +77,7 @@ _TAKE_PLACE = CompiledQuery(
 )
 
 
-async def take_place(connection: Executor, event_id: uuid.UUID) -> LockedEvent:
+async def take_place(connection: Runner, event_id: uuid.UUID) -> LockedEvent:
     """Lock the event and take a place in one statement: a seat while one is free (the
     CHECK `confirmed_seats <= capacity` holds the line), else the next waitlist number.
 
