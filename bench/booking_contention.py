@@ -34,7 +34,8 @@ from shared.db import libpq_url, with_database
 from shared.embedded import EmbeddedPostgres
 from shared.migrate import migrate_all
 from shared.settings import Environment, Settings
-from tests.stack import free_port, stack_env, start_service, stop, wait_ready
+from tests.ports import free_port
+from tests.stack import stack_env, start_service, stop, wait_ready
 
 SECRET = secrets.token_hex(32)
 API = "/api/v1/participation"

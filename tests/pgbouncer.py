@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.ports import free_port
+
 ENABLED = os.environ.get("MAGNET_TEST_PGBOUNCER", "") not in ("", "0", "false")
 _running: dict[str, int] = {}  # "port" while one runs
 
@@ -85,9 +87,7 @@ def pgbouncer(server_url: str, *, pool_size: int = 20, tier: bool = True) -> Ite
     if not installed():
         raise RuntimeError("pgbouncer is not installed (apt-get install -y pgbouncer)")
     directory = Path(tempfile.mkdtemp(prefix="magnet-pgbouncer-"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
+    port = free_port()
     config = _config(directory, server_url, port, pool_size)
     # PgBouncer refuses to run as root; as root it switches to PostgreSQL's user.
     switch = ["-u", _unprivileged_user()] if os.geteuid() == 0 else []

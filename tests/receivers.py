@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from cli.worker import Worker, create_app
 from shared.settings import Settings
 from tests.conftest import make_settings
-from tests.stack import free_port
+from tests.ports import free_port
 
 WAIT_SECONDS = 60.0  # an upper bound for a loaded machine, never a measured expectation
 

@@ -25,7 +25,8 @@ from cli.data import seed_all
 from cli.up import STACK as UP_STACK
 from shared.migrate import migrate_all
 from tests.conftest import TEST_SECRET, make_settings
-from tests.stack import free_port, stack_env
+from tests.ports import free_port
+from tests.stack import stack_env
 
 pytestmark = pytest.mark.slow
 MAGNET = [sys.executable, "-m", "cli"]

@@ -13,7 +13,8 @@ import pytest
 from services.gateway.app import create_app
 from shared.settings import Settings
 from tests.conftest import asgi_client, make_settings
-from tests.stack import Stack, free_port
+from tests.ports import free_port
+from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import TEST_SECRET
-from tests.stack import free_port, stack_env, wait_ready
+from tests.ports import free_port
+from tests.stack import stack_env, wait_ready
 
 pytestmark = pytest.mark.slow
 ENTRIES = "/api/v1/catalog/entries"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.stack import free_port, start_service, stop
+from tests.ports import free_port
+from tests.stack import start_service, stop
 
 HOST = "127.0.0.1"
 

@@ -12,7 +12,7 @@ import pytest
 
 from services.gateway.http1 import ConnectFailed, Disconnected, Pool, PoolBusy
 from tests.gateway.upstream_server import UpstreamServer, pattern
-from tests.stack import free_port
+from tests.ports import free_port
 
 
 @pytest.fixture

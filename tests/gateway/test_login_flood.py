@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, TEST_SECRET
-from tests.stack import Stack, free_port, stack_env, start_service, stop, wait_ready
+from tests.ports import free_port
+from tests.stack import Stack, stack_env, start_service, stop, wait_ready
 from tests.test_identity import bearer, login, new_user
 
 pytestmark = pytest.mark.slow

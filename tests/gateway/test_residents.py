@@ -32,8 +32,8 @@ from shared.i18n import LANGUAGES
 from shared.settings import Settings
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.gateway.conftest import GatewayFactory
+from tests.ports import free_port
 from tests.receivers import MailServer, unique_email
-from tests.stack import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.gateway.breaker import BreakerOpen, BreakerState, CircuitBreaker
 from tests.gateway.conftest import GatewayFactory
-from tests.stack import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 

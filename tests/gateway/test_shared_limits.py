@@ -11,7 +11,8 @@ import pytest
 
 from shared.settings import SERVICE_NAMES
 from tests.conftest import TEST_SECRET
-from tests.stack import Stack, free_port, stack_env, start_service, stop, wait_ready
+from tests.ports import free_port
+from tests.stack import Stack, stack_env, start_service, stop, wait_ready
 
 pytestmark = pytest.mark.slow
 

@@ -25,10 +25,11 @@ from shared.db import libpq_url
 from tests.conftest import TEST_SECRET, make_settings
 from tests.notify.test_mail import new_event
 from tests.notify.test_worker_processes import outbox_row
+from tests.ports import free_port
 from tests.quality.conftest import fresh_database
 from tests.receivers import MailServer, unique_email
 from tests.restartable import Database, restartable_database
-from tests.stack import free_port, stack_env, start_service, stop, wait_ready
+from tests.stack import stack_env, start_service, stop, wait_ready
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 

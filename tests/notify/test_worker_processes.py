@@ -15,8 +15,9 @@ from shared.db import libpq_url
 from shared.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.notify.test_mail import new_event, register
+from tests.ports import free_port
 from tests.receivers import WAIT_SECONDS, MailServer, unique_email
-from tests.stack import free_port, stack_env, start_service, stop, wait_ready
+from tests.stack import stack_env, start_service, stop, wait_ready
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ from services.participation.app import create_app
 from shared.auth import Principal, Role, issue_token
 from shared.settings import Settings
 from tests.conftest import asgi_client, make_settings
-from tests.stack import Stack, free_port
+from tests.ports import free_port
+from tests.stack import Stack
 
 API = "/api/v1/participation"
 EVERY_DAY_8_TO_20 = {

@@ -15,7 +15,8 @@ from shared.auth import Principal, Role, issue_token
 from shared.db import libpq_url
 from shared.settings import Settings
 from tests.conftest import asgi_client, make_settings
-from tests.stack import Stack, free_port
+from tests.ports import free_port
+from tests.stack import Stack
 
 KNOWN_PRACTICES = [uuid.UUID(int=index) for index in range(1, 4)]
 Headers = Callable[..., dict[str, str]]
