@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Uuid, bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.participation.models import Booking, Space
@@ -14,7 +14,7 @@ from services.participation.schemas import bookings as schemas
 from services.participation.schemas.hubs import Space as SpaceSchema
 from services.participation.schemas.hubs import SpaceKind
 from services.participation.service import hubs
-from services.participation.service.bookings import HOLDING
+from services.participation.service.bookings import HELD_IN_WINDOW
 from services.participation.service.opening import (
     Interval,
     clip,
@@ -22,24 +22,14 @@ from services.participation.service.opening import (
     opening_intervals,
     subtract,
 )
-from shared.db import CompiledQuery, Runner, constant, fetch_compiled
+from shared.db import CompiledQuery, Runner, fetch_compiled
 from shared.problems import NotFound, UnprocessableContent, ValidationIssue
 
 MAX_WINDOW = timedelta(days=31)
 
 
 _BUSY = CompiledQuery(
-    select(func.lower(Booking.blocked), func.upper(Booking.blocked)).where(
-        Booking.space_id == bindparam("space_id", type_=Uuid),
-        Booking.status.in_([constant(status) for status in HOLDING]),
-        Booking.blocked.overlaps(
-            func.tstzrange(
-                bindparam("starts_at", type_=DateTime(timezone=True)),
-                bindparam("ends_at", type_=DateTime(timezone=True)),
-                constant("[)"),
-            )
-        ),
-    )
+    select(func.lower(Booking.blocked), func.upper(Booking.blocked)).where(*HELD_IN_WINDOW)
 )
 
 

@@ -28,6 +28,19 @@ from shared.problems import Conflict, Forbidden, NotFound, UnprocessableContent,
 MANAGERS = (Role.ADMIN, Role.COORDINATOR)
 HOLDING = [status.value for status in schemas.HOLDING_STATUSES]
 
+# The held bookings of the space `space_id` whose blocked time meets [starts_at, ends_at).
+HELD_IN_WINDOW = (
+    Booking.space_id == bindparam("space_id", type_=Uuid),
+    Booking.status.in_([constant(status) for status in HOLDING]),
+    Booking.blocked.overlaps(
+        func.tstzrange(
+            bindparam("starts_at", type_=DateTime(timezone=True)),
+            bindparam("ends_at", type_=DateTime(timezone=True)),
+            constant("[)"),
+        )
+    ),
+)
+
 _STARTS = func.lower(Booking.during).label("starts_at")
 _ENDS = func.upper(Booking.during).label("ends_at")
 _OWN_COLUMNS = (
@@ -148,20 +161,7 @@ def _rfc3339(instant: datetime) -> str:
 
 
 _OVERLAPPING = CompiledQuery(
-    select(_STARTS, _ENDS, Booking.status)
-    .where(
-        Booking.space_id == bindparam("space_id", type_=Uuid),
-        Booking.status.in_([constant(status) for status in HOLDING]),
-        Booking.blocked.overlaps(
-            func.tstzrange(
-                bindparam("starts_at", type_=DateTime(timezone=True)),
-                bindparam("ends_at", type_=DateTime(timezone=True)),
-                constant("[)"),
-            )
-        ),
-    )
-    .order_by(Booking.during)
-    .limit(1)
+    select(_STARTS, _ENDS, Booking.status).where(*HELD_IN_WINDOW).order_by(Booking.during).limit(1)
 )
 
 
